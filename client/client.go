@@ -1,0 +1,201 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/goconvex/convex/client/internal/core"
+)
+
+// Client is a connection to a Convex deployment over the sync protocol: it
+// keeps one WebSocket open (reconnecting with backoff when it drops),
+// subscribes to queries, and runs mutations and actions. A Client is safe
+// for concurrent use; one goroutine of its own owns its state.
+type Client struct {
+	address string
+	opts    options
+	cmds    chan func(*loop)
+	quit    chan struct{}
+	done    chan struct{}
+	closing chan struct{}
+}
+
+// New returns a client for the deployment at address (for example
+// "https://happy-animal-123.convex.cloud"). It connects in the background;
+// calls made before the socket opens are sent when it does. Plain http is
+// accepted only for loopback hosts, unless WithInsecureTransport is given.
+func New(address string, opts ...Option) (*Client, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkDeploymentURL(address, o.skipURLCheck, o.allowInsecure); err != nil {
+		return nil, err
+	}
+	wsURL, err := syncURL(address)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		address: address,
+		opts:    o,
+		cmds:    make(chan func(*loop)),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+		closing: make(chan struct{}),
+	}
+	l := newLoop(c, wsURL, core.New(rand.Text()))
+	go l.run()
+	return c, nil
+}
+
+// Close closes the connection, fails calls in flight with ErrClosed, ends
+// every subscription, and waits for the client's goroutines to exit.
+func (c *Client) Close() error {
+	select {
+	case <-c.closing:
+	default:
+		close(c.closing)
+		close(c.quit)
+	}
+	<-c.done
+	return nil
+}
+
+// do runs fn on the event loop.
+func (c *Client) do(ctx context.Context, fn func(*loop)) error {
+	select {
+	case c.cmds <- fn:
+		return nil
+	case <-c.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Subscribe subscribes to a query. The subscription's Next returns the
+// current result, then each change. Subscriptions to the same query with
+// the same arguments share one server query.
+func (c *Client) Subscribe(ctx context.Context, name string, args any) (*Subscription, error) {
+	sub, err := c.subscribe(ctx, name, args, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Subscription{c: c, sub: sub}, nil
+}
+
+// OnUpdate subscribes to a query and calls fn with each new result, or with
+// a *FunctionError when the query fails. Calls are made in order, on a
+// goroutine of the client's that is shared by all callbacks; results of one
+// server transition are delivered in one batch. fn may call the client. The
+// returned function unsubscribes.
+func (c *Client) OnUpdate(ctx context.Context, name string, args any, fn func(*Result, error)) (unsubscribe func(), err error) {
+	if fn == nil {
+		return nil, fmt.Errorf("convex: OnUpdate needs a callback")
+	}
+	sub, err := c.subscribe(ctx, name, args, fn)
+	if err != nil {
+		return nil, err
+	}
+	return func() { c.unsubscribe(sub) }, nil
+}
+
+func (c *Client) subscribe(ctx context.Context, name string, args any, fn func(*Result, error)) (*subscriber, error) {
+	raw, err := encodeArgs(args)
+	if err != nil {
+		return nil, fmt.Errorf("failed to subscribe to %s: %w", name, err)
+	}
+	sub := &subscriber{function: core.CanonicalPath(name), callback: fn, notify: make(chan struct{}, 1)}
+	if err := c.do(ctx, func(l *loop) { l.subscribe(sub, name, raw) }); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+func (c *Client) unsubscribe(sub *subscriber) {
+	if !sub.markClosed() {
+		return
+	}
+	_ = c.do(context.Background(), func(l *loop) { l.unsubscribe(sub) })
+}
+
+// Query runs a query once over the socket and decodes its result into out
+// (which may be nil). It resolves with the first result, as the JS client's
+// query() does; a result already held by a subscription is returned at once.
+func (c *Client) Query(ctx context.Context, name string, args any, out any) error {
+	sub, err := c.Subscribe(ctx, name, args)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	res, err := sub.Next(ctx)
+	if err != nil {
+		return err
+	}
+	return decodeInto(sub.sub.function, res.raw, out)
+}
+
+// Mutation runs a mutation and decodes its return value into out (which may
+// be nil). It returns once the mutation's writes are visible to this
+// client's subscriptions. Across reconnects the mutation is applied exactly
+// once. When ctx ends first, Mutation returns ctx.Err() but the mutation
+// may still be applied.
+func (c *Client) Mutation(ctx context.Context, name string, args any, out any) error {
+	return c.call(ctx, KindMutation, name, args, out)
+}
+
+// Action runs an action and decodes its return value into out (which may be
+// nil). An action in flight when the connection drops fails with an error
+// matching ErrConnectionLost; it is not resent.
+func (c *Client) Action(ctx context.Context, name string, args any, out any) error {
+	return c.call(ctx, KindAction, name, args, out)
+}
+
+func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args any, out any) error {
+	raw, err := encodeArgs(args)
+	if err != nil {
+		return fmt.Errorf("failed to call %s: %w", name, err)
+	}
+	ch := make(chan callResult, 1)
+	if err := c.do(ctx, func(l *loop) { l.request(kind, name, raw, ch) }); err != nil {
+		return err
+	}
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return r.err
+		}
+		return decodeInto(name, r.value, out)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ConnectionState returns the current connection state.
+func (c *Client) ConnectionState() ConnectionState {
+	ch := make(chan ConnectionState, 1)
+	if err := c.do(context.Background(), func(l *loop) { ch <- l.connectionState() }); err != nil {
+		return ConnectionState{}
+	}
+	return <-ch
+}
+
+// WatchConnectionState calls fn with the connection state now and whenever
+// it changes, on the client's callback goroutine. The returned function
+// stops the calls.
+func (c *Client) WatchConnectionState(fn func(ConnectionState)) (stop func()) {
+	w := &stateWatcher{fn: fn}
+	if err := c.do(context.Background(), func(l *loop) { l.addWatcher(w) }); err != nil {
+		return func() {}
+	}
+	return func() {
+		w.stopped.Store(true)
+		_ = c.do(context.Background(), func(l *loop) { l.removeWatcher(w) })
+	}
+}
+
+// now is the clock of the client's requests.
+func now() time.Time { return time.Now() }

@@ -1,0 +1,264 @@
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/goconvex/convex/client/internal/protocol"
+)
+
+// Auth is the identity the client presents: a user JWT, or an admin key
+// optionally acting as a user.
+type Auth struct {
+	// TokenType is protocol.TokenUser or protocol.TokenAdmin.
+	TokenType string
+	Value     string
+	// Impersonating is the acting-as identity of admin auth, a JSON object.
+	Impersonating json.RawMessage
+}
+
+func (a *Auth) message(baseVersion uint32) *protocol.Authenticate {
+	return &protocol.Authenticate{BaseVersion: baseVersion, TokenType: a.TokenType, Value: a.Value, Impersonating: a.Impersonating}
+}
+
+// ConnectMeta is what the socket layer knows when a socket opens.
+type ConnectMeta struct {
+	ConnectionCount uint32
+	LastCloseReason *string
+	ClientTS        int64
+}
+
+// Update is what one server message changed.
+type Update struct {
+	// Queries are the tokens whose results changed.
+	Queries []QueryToken
+	// Completed are the requests the message settled.
+	Completed []Completion
+	// AuthConfirmed reports a Transition that accepted the current identity.
+	AuthConfirmed bool
+	// AuthError is set when the server rejected the identity.
+	AuthError *protocol.AuthError
+	// SyncedPastReconnect reports that nothing from before the last
+	// reconnect is outstanding any more: the backoff may reset.
+	SyncedPastReconnect bool
+}
+
+// FatalServerError is returned for a FatalError message. The JS client stops
+// for good; this client drops the socket and reconnects.
+type FatalServerError struct{ Message string }
+
+func (e *FatalServerError) Error() string { return "server reported a fatal error: " + e.Message }
+
+// Core is the client's sync state (the JS BaseConvexClient without I/O).
+// Operations queue messages in an outbox while a socket is ready; when a
+// socket opens, Opened rebuilds the session from the state. Core is not safe
+// for concurrent use: one event loop owns it.
+type Core struct {
+	sessionID string
+	local     *localQueries
+	remote    *remoteQueries
+	requests  *requests
+	nextReqID uint32
+
+	auth            *Auth
+	identityVersion uint32
+	// authOutstanding holds back the backoff reset until the server
+	// confirmed the identity sent on the last restart.
+	authOutstanding bool
+
+	maxObservedTS *protocol.TS
+	ready         bool
+	outbox        []protocol.ClientMessage
+}
+
+// New returns the state of a client with the given session id.
+func New(sessionID string) *Core {
+	return &Core{sessionID: sessionID, local: newLocalQueries(), remote: newRemoteQueries(), requests: newRequests()}
+}
+
+// SessionID returns the session id the client keeps for its whole life.
+func (c *Core) SessionID() string { return c.sessionID }
+
+func (c *Core) send(m protocol.ClientMessage) bool {
+	if !c.ready {
+		return false
+	}
+	c.outbox = append(c.outbox, m)
+	return true
+}
+
+// TakeOutbox returns the messages to send, in order, and empties the outbox.
+func (c *Core) TakeOutbox() []protocol.ClientMessage {
+	out := c.outbox
+	c.outbox = nil
+	return out
+}
+
+// Opened starts the session on a new socket (spec §8.2): Connect, then
+// Authenticate when the client has auth, the whole query set, and the
+// requests to resend. It returns the actions that were in flight on the old
+// socket, failed with ConnectionLostMessage.
+func (c *Core) Opened(meta ConnectMeta) []Completion {
+	c.ready = true
+	c.remote = newRemoteQueries()
+	c.send(&protocol.Connect{
+		SessionID: c.sessionID, ConnectionCount: meta.ConnectionCount, LastCloseReason: meta.LastCloseReason,
+		ClientTS: meta.ClientTS, MaxObservedTimestamp: c.maxObservedTS,
+	})
+	querySet := c.local.restart()
+	if c.auth != nil {
+		c.send(c.auth.message(0))
+		c.identityVersion = 1
+		c.authOutstanding = true
+	} else {
+		c.identityVersion = 0
+	}
+	c.send(querySet)
+	resend, failed := c.requests.restart()
+	for _, m := range resend {
+		c.send(m)
+	}
+	return failed
+}
+
+// Closed records that the socket is gone. Messages are no longer queued
+// until the next Opened.
+func (c *Core) Closed() {
+	c.ready = false
+	c.outbox = nil
+}
+
+// Subscribe adds a subscriber to a query; args is the encoded argument
+// object. Subscribers of equal queries share one server query.
+func (c *Core) Subscribe(path string, args json.RawMessage, componentPath string) QueryToken {
+	token, mod := c.local.subscribe(path, args, componentPath)
+	if mod != nil {
+		c.send(mod)
+	}
+	return token
+}
+
+// Unsubscribe removes one subscriber from a query.
+func (c *Core) Unsubscribe(token QueryToken) {
+	if mod := c.local.unsubscribe(token); mod != nil {
+		c.send(mod)
+	}
+}
+
+// Result returns the latest server result of a subscribed query, if any.
+func (c *Core) Result(token QueryToken) (*QueryResult, bool) {
+	q, ok := c.local.byToken[token]
+	if !ok {
+		return nil, false
+	}
+	r, ok := c.remote.results[q.id]
+	return r, ok
+}
+
+// QueryPath returns the canonical path of a subscribed query.
+func (c *Core) QueryPath(token QueryToken) string {
+	if q, ok := c.local.byToken[token]; ok {
+		return q.path
+	}
+	return ""
+}
+
+// Mutation queues a mutation made at now and returns its request id.
+func (c *Core) Mutation(path string, args json.RawMessage, componentPath string, now time.Time) uint32 {
+	id := c.nextReqID
+	c.nextReqID++
+	m := &protocol.Mutation{RequestID: id, UDFPath: path, ComponentPath: componentPath, Args: args}
+	c.requests.add(m, c.send(m), now)
+	return id
+}
+
+// Action queues an action made at now and returns its request id.
+func (c *Core) Action(path string, args json.RawMessage, componentPath string, now time.Time) uint32 {
+	id := c.nextReqID
+	c.nextReqID++
+	m := &protocol.Action{RequestID: id, UDFPath: path, ComponentPath: componentPath, Args: args}
+	c.requests.add(m, c.send(m), now)
+	return id
+}
+
+// SetAuth presents a new identity; nil clears it (Authenticate None).
+func (c *Core) SetAuth(a *Auth) {
+	c.auth = a
+	base := c.identityVersion
+	c.identityVersion++
+	if a == nil {
+		c.authOutstanding = false
+		c.send(&protocol.Authenticate{BaseVersion: base, TokenType: protocol.TokenNone})
+		return
+	}
+	c.send(a.message(base))
+}
+
+// HasAuth reports whether the client presents an identity.
+func (c *Core) HasAuth() bool { return c.auth != nil }
+
+// IdentityVersion is the version of the last identity change sent.
+func (c *Core) IdentityVersion() uint32 { return c.identityVersion }
+
+// Receive applies one server message. An error means the socket must be
+// dropped and reconnected: a Transition out of order, a chunk sequence
+// violation, or a FatalError.
+func (c *Core) Receive(msg protocol.ServerMessage) (Update, error) {
+	var u Update
+	switch m := msg.(type) {
+	case *protocol.Transition:
+		c.observe(m.EndVersion.TS)
+		start := m.StartVersion.Identity
+		changed, err := c.remote.apply(m)
+		if err != nil {
+			return u, err
+		}
+		if m.EndVersion.Identity > start && m.EndVersion.Identity >= c.identityVersion {
+			u.AuthConfirmed = c.auth != nil
+			c.authOutstanding = false
+		}
+		for _, mod := range changed {
+			c.local.saveJournal(mod.QueryID, mod.Journal)
+			if q, ok := c.local.byID[mod.QueryID]; ok {
+				u.Queries = append(u.Queries, q.token)
+			}
+		}
+		u.Completed = c.requests.removeCompleted(m.EndVersion.TS)
+	case *protocol.MutationResponse:
+		if m.Success && m.TS != nil {
+			c.observe(*m.TS)
+		}
+		if done, ok := c.requests.onMutationResponse(m); ok {
+			u.Completed = append(u.Completed, done)
+		}
+	case *protocol.ActionResponse:
+		if done, ok := c.requests.onActionResponse(m); ok {
+			u.Completed = append(u.Completed, done)
+		}
+	case *protocol.AuthError:
+		u.AuthError = m
+	case *protocol.FatalError:
+		return u, &FatalServerError{Message: m.Error}
+	case *protocol.Ping:
+	case *protocol.TransitionChunk:
+		return u, fmt.Errorf("core: TransitionChunk must be reassembled before Receive")
+	}
+	u.SyncedPastReconnect = len(c.local.outstanding) == 0 && !c.requests.hasOlderThanRestart() && !c.authOutstanding
+	return u, nil
+}
+
+func (c *Core) observe(ts protocol.TS) {
+	if c.maxObservedTS == nil || *c.maxObservedTS < ts {
+		c.maxObservedTS = &ts
+	}
+}
+
+// Requests summarizes the requests in flight.
+func (c *Core) Requests() RequestStats { return c.requests.stats() }
+
+// ConnectionLost fails the actions sent on the socket that just closed: they
+// may or may not have run, and their results cannot arrive on another
+// socket. The JS client fails them only when the next socket opens; failing
+// them at once lets callers react without waiting for a reconnect.
+func (c *Core) ConnectionLost() []Completion { return c.requests.connectionLost() }

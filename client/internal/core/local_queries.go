@@ -1,0 +1,108 @@
+package core
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+
+	"github.com/goconvex/convex/client/internal/protocol"
+)
+
+// localQuery is one query the client wants results for.
+type localQuery struct {
+	id            uint32
+	token         QueryToken
+	path          string // canonical
+	args          json.RawMessage
+	subscribers   int
+	journal       json.RawMessage // nil until the server sends one
+	componentPath string
+}
+
+// localQueries is the client's side of the query set (spec §6.1): queries
+// deduplicated by token with subscriber counts, the query set version, and
+// the journals the server handed out.
+type localQueries struct {
+	nextID  uint32
+	version uint32
+	byToken map[QueryToken]*localQuery
+	byID    map[uint32]*localQuery
+	// outstanding holds the ids re-added at the last restart that have not
+	// received a result since (they hold back the backoff reset).
+	outstanding map[uint32]struct{}
+}
+
+func newLocalQueries() *localQueries {
+	return &localQueries{
+		byToken:     map[QueryToken]*localQuery{},
+		byID:        map[uint32]*localQuery{},
+		outstanding: map[uint32]struct{}{},
+	}
+}
+
+// subscribe adds a subscriber to the query and returns its token, and the
+// ModifyQuerySet to send when the query is new (nil otherwise).
+func (l *localQueries) subscribe(path string, args json.RawMessage, componentPath string) (QueryToken, *protocol.ModifyQuerySet) {
+	path = CanonicalPath(path)
+	token := makeQueryToken(path, args)
+	if q, ok := l.byToken[token]; ok {
+		q.subscribers++
+		return token, nil
+	}
+	q := &localQuery{id: l.nextID, token: token, path: path, args: args, subscribers: 1, componentPath: componentPath}
+	l.nextID++
+	l.byToken[token] = q
+	l.byID[q.id] = q
+	return token, l.bump(protocol.QuerySetModification{
+		Type: protocol.ModAdd, QueryID: q.id, UDFPath: path, Args: args, ComponentPath: componentPath,
+	})
+}
+
+// unsubscribe removes one subscriber, and the query when it was the last;
+// then it returns the ModifyQuerySet to send.
+func (l *localQueries) unsubscribe(token QueryToken) *protocol.ModifyQuerySet {
+	q, ok := l.byToken[token]
+	if !ok {
+		return nil
+	}
+	if q.subscribers > 1 {
+		q.subscribers--
+		return nil
+	}
+	delete(l.byToken, token)
+	delete(l.byID, q.id)
+	delete(l.outstanding, q.id)
+	return l.bump(protocol.QuerySetModification{Type: protocol.ModRemove, QueryID: q.id})
+}
+
+func (l *localQueries) bump(mod protocol.QuerySetModification) *protocol.ModifyQuerySet {
+	m := &protocol.ModifyQuerySet{BaseVersion: l.version, NewVersion: l.version + 1, Modifications: []protocol.QuerySetModification{mod}}
+	l.version++
+	return m
+}
+
+// restart rebuilds the whole query set for a new socket: version 0 to 1,
+// every query re-added with its journal, in query id order.
+func (l *localQueries) restart() *protocol.ModifyQuerySet {
+	clear(l.outstanding)
+	mods := make([]protocol.QuerySetModification, 0, len(l.byID))
+	for _, id := range slices.Sorted(maps.Keys(l.byID)) {
+		q := l.byID[id]
+		mods = append(mods, protocol.QuerySetModification{
+			Type: protocol.ModAdd, QueryID: q.id, UDFPath: q.path, Args: q.args,
+			Journal: q.journal, ComponentPath: q.componentPath,
+		})
+		l.outstanding[q.id] = struct{}{}
+	}
+	l.version = 1
+	return &protocol.ModifyQuerySet{BaseVersion: 0, NewVersion: 1, Modifications: mods}
+}
+
+// saveJournal records the journal of a query result and marks the query as
+// having received a result since the restart.
+func (l *localQueries) saveJournal(id uint32, journal json.RawMessage) {
+	delete(l.outstanding, id)
+	if q, ok := l.byID[id]; ok && journal != nil {
+		q.journal = journal
+	}
+}

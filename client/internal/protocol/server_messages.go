@@ -1,0 +1,366 @@
+package protocol
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// ServerMessage is a message from the server to the client.
+type ServerMessage interface {
+	// AppendJSON appends the wire encoding of the message to dst.
+	AppendJSON(dst []byte) []byte
+	serverMessage()
+}
+
+// Kinds of StateModification.
+const (
+	QueryUpdated = "QueryUpdated"
+	QueryFailed  = "QueryFailed"
+	QueryRemoved = "QueryRemoved"
+)
+
+// StateModification is one query's change inside a Transition (spec §4.1).
+type StateModification struct {
+	// Type is QueryUpdated, QueryFailed or QueryRemoved.
+	Type    string
+	QueryID uint32
+	// Value is the encoded result of a QueryUpdated (null when absent).
+	Value json.RawMessage
+	// ErrorMessage and ErrorData describe a QueryFailed; ErrorData is the
+	// encoded ConvexError data, nil when the error is not a ConvexError.
+	ErrorMessage string
+	ErrorData    json.RawMessage
+	LogLines     []string
+	// Journal is the raw journal, a JSON string or null.
+	Journal json.RawMessage
+}
+
+// Transition moves the client's remote query set from StartVersion to
+// EndVersion (spec §4.1).
+type Transition struct {
+	StartVersion  StateVersion
+	EndVersion    StateVersion
+	Modifications []StateModification
+	// ClientClockSkew is in milliseconds; nil encodes as null.
+	ClientClockSkew *float64
+	// ServerTS is the server's wall clock in nanoseconds; nil encodes as null.
+	ServerTS *int64
+}
+
+// TransitionChunk is one part of a Transition too large for one frame (spec §4.2).
+type TransitionChunk struct {
+	Chunk        string
+	PartNumber   uint32
+	TotalParts   uint32
+	TransitionID string
+}
+
+// MutationResponse answers a Mutation (spec §4.3).
+type MutationResponse struct {
+	RequestID uint32
+	Success   bool
+	// Result is the encoded return value on success, or the error message
+	// as a JSON string on failure.
+	Result json.RawMessage
+	// TS is the commit timestamp of a successful mutation.
+	TS        *TS
+	LogLines  []string
+	ErrorData json.RawMessage
+}
+
+// ActionResponse answers an Action (spec §4.4).
+type ActionResponse struct {
+	RequestID uint32
+	Success   bool
+	// Result is the encoded return value on success, or the error message
+	// as a JSON string on failure.
+	Result    json.RawMessage
+	LogLines  []string
+	ErrorData json.RawMessage
+}
+
+// AuthError reports a rejected or expired identity; the server closes the
+// socket after sending it (spec §4.5).
+type AuthError struct {
+	Error string
+	// BaseVersion is the server's last transitioned identity version; nil is null.
+	BaseVersion         *uint32
+	AuthUpdateAttempted bool
+}
+
+// FatalError reports a deterministic client error before the server closes
+// the socket (spec §4.6).
+type FatalError struct {
+	Error string
+}
+
+// Ping is the server's keepalive (spec §4.7).
+type Ping struct{}
+
+func (*Transition) serverMessage()       {}
+func (*TransitionChunk) serverMessage()  {}
+func (*MutationResponse) serverMessage() {}
+func (*ActionResponse) serverMessage()   {}
+func (*AuthError) serverMessage()        {}
+func (*FatalError) serverMessage()       {}
+func (*Ping) serverMessage()             {}
+
+// AppendJSON implements ServerMessage.
+func (m *Transition) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":"Transition","startVersion":`...)
+	dst = m.StartVersion.appendJSON(dst)
+	dst = append(dst, `,"endVersion":`...)
+	dst = m.EndVersion.appendJSON(dst)
+	dst = append(dst, `,"modifications":[`...)
+	for i := range m.Modifications {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = m.Modifications[i].appendJSON(dst)
+	}
+	dst = append(dst, `],"clientClockSkew":`...)
+	if m.ClientClockSkew == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = strconv.AppendFloat(dst, *m.ClientClockSkew, 'f', -1, 64)
+	}
+	dst = append(dst, `,"serverTs":`...)
+	if m.ServerTS == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendInt(dst, *m.ServerTS)
+	}
+	return append(dst, '}')
+}
+
+func (s *StateModification) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":`...)
+	dst = appendString(dst, s.Type)
+	dst = append(dst, `,"queryId":`...)
+	dst = appendUint(dst, uint64(s.QueryID))
+	switch s.Type {
+	case QueryRemoved:
+		return append(dst, '}')
+	case QueryFailed:
+		dst = append(dst, `,"errorMessage":`...)
+		dst = appendString(dst, s.ErrorMessage)
+	default:
+		dst = append(dst, `,"value":`...)
+		dst = appendRaw(dst, s.Value)
+	}
+	dst = append(dst, `,"logLines":`...)
+	dst = appendStrings(dst, s.LogLines)
+	dst = append(dst, `,"journal":`...)
+	dst = appendRaw(dst, s.Journal)
+	if s.Type == QueryFailed && len(s.ErrorData) > 0 {
+		dst = append(dst, `,"errorData":`...)
+		dst = append(dst, s.ErrorData...)
+	}
+	return append(dst, '}')
+}
+
+// AppendJSON implements ServerMessage.
+func (m *TransitionChunk) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":"TransitionChunk","chunk":`...)
+	dst = appendString(dst, m.Chunk)
+	dst = append(dst, `,"partNumber":`...)
+	dst = appendUint(dst, uint64(m.PartNumber))
+	dst = append(dst, `,"totalParts":`...)
+	dst = appendUint(dst, uint64(m.TotalParts))
+	dst = append(dst, `,"transitionId":`...)
+	dst = appendString(dst, m.TransitionID)
+	return append(dst, '}')
+}
+
+// AppendJSON implements ServerMessage.
+func (m *MutationResponse) AppendJSON(dst []byte) []byte {
+	dst = appendResponseHead(dst, "MutationResponse", m.RequestID, m.Success, m.Result)
+	dst = append(dst, `,"ts":`...)
+	if m.TS == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = m.TS.appendJSON(dst)
+	}
+	return appendResponseTail(dst, m.Success, m.LogLines, m.ErrorData)
+}
+
+// AppendJSON implements ServerMessage.
+func (m *ActionResponse) AppendJSON(dst []byte) []byte {
+	dst = appendResponseHead(dst, "ActionResponse", m.RequestID, m.Success, m.Result)
+	return appendResponseTail(dst, m.Success, m.LogLines, m.ErrorData)
+}
+
+func appendResponseHead(dst []byte, typ string, id uint32, success bool, result json.RawMessage) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","requestId":`...)
+	dst = appendUint(dst, uint64(id))
+	dst = append(dst, `,"success":`...)
+	dst = strconv.AppendBool(dst, success)
+	dst = append(dst, `,"result":`...)
+	return appendRaw(dst, result)
+}
+
+func appendResponseTail(dst []byte, success bool, logLines []string, errorData json.RawMessage) []byte {
+	dst = append(dst, `,"logLines":`...)
+	dst = appendStrings(dst, logLines)
+	if !success && len(errorData) > 0 {
+		dst = append(dst, `,"errorData":`...)
+		dst = append(dst, errorData...)
+	}
+	return append(dst, '}')
+}
+
+// AppendJSON implements ServerMessage.
+func (m *AuthError) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":"AuthError","error":`...)
+	dst = appendString(dst, m.Error)
+	dst = append(dst, `,"baseVersion":`...)
+	if m.BaseVersion == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendUint(dst, uint64(*m.BaseVersion))
+	}
+	dst = append(dst, `,"authUpdateAttempted":`...)
+	dst = strconv.AppendBool(dst, m.AuthUpdateAttempted)
+	return append(dst, '}')
+}
+
+// AppendJSON implements ServerMessage.
+func (m *FatalError) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":"FatalError","error":`...)
+	dst = appendString(dst, m.Error)
+	return append(dst, '}')
+}
+
+// AppendJSON implements ServerMessage.
+func (*Ping) AppendJSON(dst []byte) []byte { return append(dst, `{"type":"Ping"}`...) }
+
+// wireServerMessage has every field any server message can carry.
+type wireServerMessage struct {
+	Type string `json:"type"`
+	// Transition
+	StartVersion  *StateVersion `json:"startVersion"`
+	EndVersion    *StateVersion `json:"endVersion"`
+	Modifications []struct {
+		Type         string          `json:"type"`
+		QueryID      *uint32         `json:"queryId"`
+		Value        json.RawMessage `json:"value"`
+		ErrorMessage string          `json:"errorMessage"`
+		ErrorData    json.RawMessage `json:"errorData"`
+		LogLines     []string        `json:"logLines"`
+		Journal      json.RawMessage `json:"journal"`
+	} `json:"modifications"`
+	ClientClockSkew *float64    `json:"clientClockSkew"`
+	ServerTS        json.Number `json:"serverTs"`
+	// TransitionChunk
+	Chunk        string `json:"chunk"`
+	PartNumber   uint32 `json:"partNumber"`
+	TotalParts   uint32 `json:"totalParts"`
+	TransitionID string `json:"transitionId"`
+	// MutationResponse, ActionResponse
+	RequestID *uint32         `json:"requestId"`
+	Success   bool            `json:"success"`
+	Result    json.RawMessage `json:"result"`
+	TS        *TS             `json:"ts"`
+	LogLines  []string        `json:"logLines"`
+	ErrorData json.RawMessage `json:"errorData"`
+	// AuthError, FatalError
+	Error               string  `json:"error"`
+	BaseVersion         *uint32 `json:"baseVersion"`
+	AuthUpdateAttempted *bool   `json:"authUpdateAttempted"`
+}
+
+// DecodeServerMessage parses one server frame. It returns an error for a
+// frame that is not JSON, has an unknown type, or lacks a required field;
+// unknown fields are ignored.
+func DecodeServerMessage(data []byte) (ServerMessage, error) {
+	var w wireServerMessage
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("failed to parse server message: %w", err)
+	}
+	switch w.Type {
+	case "Transition":
+		if w.StartVersion == nil || w.EndVersion == nil {
+			return nil, errors.New("Transition needs startVersion and endVersion")
+		}
+		t := &Transition{StartVersion: *w.StartVersion, EndVersion: *w.EndVersion, ClientClockSkew: w.ClientClockSkew}
+		if w.ServerTS != "" {
+			if n, err := w.ServerTS.Int64(); err == nil {
+				t.ServerTS = &n
+			} else if f, err := w.ServerTS.Float64(); err == nil {
+				n := int64(f)
+				t.ServerTS = &n
+			}
+		}
+		t.Modifications = make([]StateModification, 0, len(w.Modifications))
+		for _, mod := range w.Modifications {
+			if mod.QueryID == nil {
+				return nil, errors.New("state modification needs a queryId")
+			}
+			s := StateModification{Type: mod.Type, QueryID: *mod.QueryID, LogLines: mod.LogLines, Journal: mod.Journal}
+			switch mod.Type {
+			case QueryUpdated:
+				s.Value = mod.Value
+				if len(s.Value) == 0 {
+					s.Value = json.RawMessage("null")
+				}
+			case QueryFailed:
+				s.ErrorMessage = mod.ErrorMessage
+				if !isNull(mod.ErrorData) {
+					s.ErrorData = mod.ErrorData
+				}
+			case QueryRemoved:
+			default:
+				return nil, fmt.Errorf("unknown state modification type %q", mod.Type)
+			}
+			t.Modifications = append(t.Modifications, s)
+		}
+		return t, nil
+	case "TransitionChunk":
+		return &TransitionChunk{Chunk: w.Chunk, PartNumber: w.PartNumber, TotalParts: w.TotalParts, TransitionID: w.TransitionID}, nil
+	case "MutationResponse", "ActionResponse":
+		if w.RequestID == nil {
+			return nil, fmt.Errorf("%s needs a requestId", w.Type)
+		}
+		var errData json.RawMessage
+		if !w.Success && !isNull(w.ErrorData) {
+			errData = w.ErrorData
+		}
+		if w.Type == "ActionResponse" {
+			return &ActionResponse{RequestID: *w.RequestID, Success: w.Success, Result: w.Result, LogLines: w.LogLines, ErrorData: errData}, nil
+		}
+		m := &MutationResponse{RequestID: *w.RequestID, Success: w.Success, Result: w.Result, LogLines: w.LogLines, ErrorData: errData}
+		if w.Success {
+			if w.TS == nil {
+				return nil, errors.New("successful MutationResponse needs a ts")
+			}
+			m.TS = w.TS
+		}
+		return m, nil
+	case "AuthError":
+		a := &AuthError{Error: w.Error, BaseVersion: w.BaseVersion}
+		if w.AuthUpdateAttempted != nil {
+			a.AuthUpdateAttempted = *w.AuthUpdateAttempted
+		}
+		return a, nil
+	case "FatalError":
+		return &FatalError{Error: w.Error}, nil
+	case "Ping":
+		return &Ping{}, nil
+	default:
+		return nil, fmt.Errorf("unknown server message type %q", w.Type)
+	}
+}
+
+// ErrorMessage returns the error text of a failed response: its Result when
+// that is a JSON string, else the raw Result.
+func ErrorMessage(result json.RawMessage) string {
+	var s string
+	if err := json.Unmarshal(result, &s); err == nil {
+		return s
+	}
+	return string(result)
+}

@@ -1,0 +1,69 @@
+package client
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option configures a Client.
+type Option func(*options)
+
+type options struct {
+	logger              *slog.Logger
+	skipURLCheck        bool
+	allowInsecure       bool
+	inactivityThreshold time.Duration
+	dialTimeout         time.Duration
+	httpClient          *http.Client
+	random              func() float64
+}
+
+func defaultOptions() options {
+	return options{
+		logger:              slog.New(slog.DiscardHandler),
+		inactivityThreshold: 60 * time.Second,
+		dialTimeout:         30 * time.Second,
+	}
+}
+
+// WithLogger sets where the client logs: connection trouble at ERROR and
+// WARN, reconnects at INFO, and the log lines of functions at the level they
+// were logged with. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithSkipDeploymentURLCheck skips the checks on the deployment address (as
+// the JS client's skipConvexDeploymentUrlCheck does), except that plain
+// http still needs a loopback host or WithInsecureTransport.
+func WithSkipDeploymentURLCheck() Option { return func(o *options) { o.skipURLCheck = true } }
+
+// WithInsecureTransport allows plain http:// and ws:// to hosts that are not
+// loopback. Tokens then cross the network in clear text: use it only for
+// test hosts on a private network.
+func WithInsecureTransport() Option { return func(o *options) { o.allowInsecure = true } }
+
+// WithServerInactivityThreshold sets how long the client waits for any
+// message from the server before it reconnects (default 60 s, as the JS
+// client; the server pings every 15 s).
+func WithServerInactivityThreshold(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.inactivityThreshold = d
+		}
+	}
+}
+
+// WithHTTPClient sets the http.Client of the HTTPClient's requests.
+func WithHTTPClient(c *http.Client) Option {
+	return func(o *options) {
+		if c != nil {
+			o.httpClient = c
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package client
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// ProtocolVersion is the version of the official convex npm client whose
+// sync protocol this client speaks. It goes into the sync URL, where the
+// server reads it (spec §1.1–1.2).
+const ProtocolVersion = "1.48.0"
+
+// Version is this client's version, sent in the Convex-Client header.
+const Version = "0.1.0"
+
+// clientHeader is the Convex-Client header value, where headers can be sent.
+const clientHeader = "goconvex-" + Version
+
+// checkDeploymentURL validates a deployment URL as the JS client does (skip
+// turns that off, as skipConvexDeploymentUrlCheck does), and refuses plain
+// http:// for hosts that are not loopback unless allowInsecure.
+func checkDeploymentURL(address string, skip, allowInsecure bool) error {
+	if skip {
+		if u, err := url.Parse(address); err == nil && u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
+			return fmt.Errorf("invalid deployment address %q: plain http is only allowed for loopback hosts; use https (or WithInsecureTransport)", address)
+		}
+		return nil
+	}
+	if !strings.HasPrefix(address, "http:") && !strings.HasPrefix(address, "https:") {
+		return fmt.Errorf("invalid deployment address %q: must start with \"https://\" or \"http://\"", address)
+	}
+	u, err := url.Parse(address)
+	if err != nil {
+		return fmt.Errorf("invalid deployment address %q: %w", address, err)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("invalid deployment address %q: no host", address)
+	}
+	if strings.HasSuffix(u.Hostname(), ".convex.site") {
+		return fmt.Errorf("invalid deployment address %q: .convex.site is for HTTP actions; use the .convex.cloud address", address)
+	}
+	if u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("invalid deployment address %q: plain http is only allowed for loopback hosts; use https (or WithInsecureTransport)", address)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// syncURL derives the sync WebSocket address from a deployment URL by the
+// JS client's string surgery: http becomes ws, https becomes wss, the rest
+// is kept verbatim (a trailing slash gives "//api"), and
+// /api/<version>/sync is appended.
+func syncURL(address string) (string, error) {
+	i := strings.Index(address, "://")
+	if i < 0 {
+		return "", fmt.Errorf("invalid deployment address %q: no scheme", address)
+	}
+	var scheme string
+	switch address[:i] {
+	case "http":
+		scheme = "ws"
+	case "https":
+		scheme = "wss"
+	default:
+		return "", fmt.Errorf("unknown parent protocol %q", address[:i])
+	}
+	return scheme + address[i:] + "/api/" + ProtocolVersion + "/sync", nil
+}

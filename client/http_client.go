@@ -1,0 +1,199 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/goconvex/convex/client/values"
+)
+
+// statusUDFFailed is the legacy HTTP status of a failed function, which the
+// JS client still accepts as a JSON answer.
+const statusUDFFailed = 560
+
+// HTTPClient runs queries, mutations and actions over Convex's HTTP API, one
+// request each: the Go form of the JS ConvexHttpClient. It holds no socket
+// and no subscriptions. Mutations are sent one at a time in call order, as
+// the JS client queues them. It is safe for concurrent use.
+type HTTPClient struct {
+	address string
+	hc      *http.Client
+	log     *slog.Logger
+
+	mu    sync.Mutex
+	authz string // the Authorization header, empty when signed out
+
+	mutations sync.Mutex // serializes mutations
+}
+
+// NewHTTPClient returns an HTTP client for the deployment at address. It
+// takes the Client's options; WithHTTPClient sets the transport.
+func NewHTTPClient(address string, opts ...Option) (*HTTPClient, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkDeploymentURL(address, o.skipURLCheck, o.allowInsecure); err != nil {
+		return nil, err
+	}
+	hc := o.httpClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &HTTPClient{address: address, hc: hc, log: o.logger}, nil
+}
+
+// SetAuth makes requests carry a user's JWT.
+func (h *HTTPClient) SetAuth(token string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.authz = "Bearer " + token
+}
+
+// SetAdminAuth makes requests carry an admin or deploy key, acting as the
+// user whose identity attributes actingAs holds (nil for none; a map or
+// struct with tokenIdentifier, or issuer and subject).
+func (h *HTTPClient) SetAdminAuth(key string, actingAs any) error {
+	v := key
+	if actingAs != nil {
+		b, err := json.Marshal(actingAs)
+		if err != nil {
+			return fmt.Errorf("failed to encode acting-as identity: %w", err)
+		}
+		v += ":" + base64.StdEncoding.EncodeToString(b)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.authz = "Convex " + v
+	return nil
+}
+
+// ClearAuth makes requests anonymous.
+func (h *HTTPClient) ClearAuth() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.authz = ""
+}
+
+// Query runs a query at the latest timestamp and decodes its result into out.
+func (h *HTTPClient) Query(ctx context.Context, name string, args any, out any) error {
+	return h.run(ctx, KindQuery, "query", name, args, out)
+}
+
+// Mutation runs a mutation and decodes its result into out. Mutations of
+// one HTTPClient run one after the other.
+func (h *HTTPClient) Mutation(ctx context.Context, name string, args any, out any) error {
+	h.mutations.Lock()
+	defer h.mutations.Unlock()
+	return h.run(ctx, KindMutation, "mutation", name, args, out)
+}
+
+// Action runs an action and decodes its result into out.
+func (h *HTTPClient) Action(ctx context.Context, name string, args any, out any) error {
+	return h.run(ctx, KindAction, "action", name, args, out)
+}
+
+// HTTPError is a non-2xx answer of the HTTP API that is not a function
+// failure: a bad request, an auth failure, a server fault.
+type HTTPError struct {
+	StatusCode int
+	// Code and Message come from the server's JSON error body when it has one.
+	Code    string
+	Message string
+	// Body is the raw response text.
+	Body string
+}
+
+func (e *HTTPError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("convex: HTTP %d: %s: %s", e.StatusCode, e.Code, e.Message)
+	}
+	return fmt.Sprintf("convex: HTTP %d: %s", e.StatusCode, strings.TrimSpace(e.Body))
+}
+
+type udfResponse struct {
+	Status       string          `json:"status"`
+	Value        json.RawMessage `json:"value"`
+	ErrorMessage string          `json:"errorMessage"`
+	ErrorData    json.RawMessage `json:"errorData"`
+	LogLines     []string        `json:"logLines"`
+}
+
+func (h *HTTPClient) run(ctx context.Context, kind FunctionKind, endpoint, name string, args any, out any) error {
+	rawArgs, err := encodeArgs(args)
+	if err != nil {
+		return fmt.Errorf("failed to call %s: %w", name, err)
+	}
+	body := make([]byte, 0, len(rawArgs)+len(name)+64)
+	body = append(body, `{"path":`...)
+	body, _ = appendJSONString(body, name)
+	body = append(body, `,"format":"convex_encoded_json","args":[`...)
+	body = append(body, rawArgs...)
+	body = append(body, "]}"...)
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.address+"/api/"+endpoint, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("failed to build request for %s: %w", name, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Convex-Client", clientHeader)
+	h.mu.Lock()
+	if h.authz != "" {
+		req.Header.Set("Authorization", h.authz)
+	}
+	h.mu.Unlock()
+
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("failed to call %s: %w", name, err)
+	}
+	defer resp.Body.Close()
+	text, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("failed to read the response of %s: %w", name, err)
+	}
+	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != statusUDFFailed {
+		he := &HTTPError{StatusCode: resp.StatusCode, Body: string(text)}
+		var j struct{ Code, Message string }
+		if json.Unmarshal(text, &j) == nil {
+			he.Code, he.Message = j.Code, j.Message
+		}
+		return he
+	}
+	var r udfResponse
+	if err := json.Unmarshal(text, &r); err != nil {
+		return fmt.Errorf("invalid response to %s: %w", name, err)
+	}
+	logFunctionLines(h.log, kind, name, r.LogLines)
+	switch r.Status {
+	case "success":
+		if len(r.Value) == 0 {
+			r.Value = json.RawMessage("null")
+		}
+		return decodeInto(name, r.Value, out)
+	case "error":
+		var data []byte
+		if len(r.ErrorData) > 0 && string(r.ErrorData) != "null" {
+			if err := values.Validate(r.ErrorData); err == nil {
+				data = r.ErrorData
+			}
+		}
+		return newFunctionError(kind, name, r.ErrorMessage, data, r.LogLines)
+	default:
+		return fmt.Errorf("invalid response to %s: status %q", name, r.Status)
+	}
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(dst []byte, s string) ([]byte, error) {
+	b, err := json.Marshal(s)
+	return append(dst, b...), err
+}

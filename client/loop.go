@@ -47,7 +47,12 @@ type loop struct {
 
 	watchers  map[*stateWatcher]struct{}
 	lastState ConnectionState
-	buf       []byte
+
+	provider     TokenProvider
+	fetchTimer   *time.Timer
+	fetchSeq     int
+	authWatchers map[*authWatcher]struct{}
+	lastAuth     AuthState
 }
 
 type pendingCall struct {
@@ -73,7 +78,7 @@ func newLoop(c *Client, wsURL string, st *core.Core) *loop {
 		c: c, wsURL: wsURL, log: c.opts.logger, core: st,
 		events: make(chan event, 64), ctx: ctx, cancel: cancel, cb: newDispatcher(),
 		subs: map[core.QueryToken]map[*subscriber]struct{}{}, pending: map[uint32]*pendingCall{},
-		lastCloseReason: &initial, watchers: map[*stateWatcher]struct{}{},
+		lastCloseReason: &initial, watchers: map[*stateWatcher]struct{}{}, authWatchers: map[*authWatcher]struct{}{},
 	}
 }
 
@@ -92,6 +97,7 @@ func (l *loop) run() {
 		}
 		l.flush()
 		l.publishState()
+		l.publishAuth()
 	}
 }
 
@@ -108,6 +114,9 @@ func (l *loop) flush() {
 
 func (l *loop) shutdown() {
 	l.stopReconnectTimer()
+	if l.fetchTimer != nil {
+		l.fetchTimer.Stop()
+	}
 	if l.sock != nil {
 		l.dropSocket("")
 	}
@@ -257,7 +266,7 @@ func (l *loop) onFrame(data []byte) {
 		l.log.Warn("convex: discarding partial TransitionChunks", "received", fmt.Sprintf("%T", msg))
 		l.assembler.Reset()
 	}
-	u, err := l.core.Receive(msg)
+	u, err := l.core.Receive(msg, time.Now())
 	if err != nil {
 		var fatal *core.FatalServerError
 		if errors.As(err, &fatal) {
@@ -289,6 +298,7 @@ func (l *loop) apply(u core.Update) {
 	if u.AuthError != nil {
 		l.log.Warn("convex: the server rejected the identity", "error", u.AuthError.Error, "authUpdateAttempted", u.AuthError.AuthUpdateAttempted)
 	}
+	l.applyAuth(u.Auth)
 	if u.SyncedPastReconnect && l.connected {
 		l.backoff.Reset()
 	}

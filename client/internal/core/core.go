@@ -39,6 +39,8 @@ type Update struct {
 	AuthConfirmed bool
 	// AuthError is set when the server rejected the identity.
 	AuthError *protocol.AuthError
+	// Auth is what the auth manager asks the event loop to do.
+	Auth AuthEffects
 	// SyncedPastReconnect reports that nothing from before the last
 	// reconnect is outstanding any more: the backoff may reset.
 	SyncedPastReconnect bool
@@ -67,9 +69,19 @@ type Core struct {
 	// confirmed the identity sent on the last restart.
 	authOutstanding bool
 
+	// serverHasAuth says whether the last identity sent on this socket was
+	// a token (so that clearing it during a pause is still transmitted).
+	serverHasAuth bool
+	am            authManager
+
 	maxObservedTS *protocol.TS
 	ready         bool
-	outbox        []protocol.ClientMessage
+	// paused holds query set changes and requests back while the client
+	// waits for an auth token; restartPending marks a socket that opened
+	// during the pause and still needs its session rebuilt.
+	paused         bool
+	restartPending bool
+	outbox         []protocol.ClientMessage
 }
 
 // New returns the state of a client with the given session id.
@@ -81,7 +93,7 @@ func New(sessionID string) *Core {
 func (c *Core) SessionID() string { return c.sessionID }
 
 func (c *Core) send(m protocol.ClientMessage) bool {
-	if !c.ready {
+	if !c.ready || c.paused {
 		return false
 	}
 	c.outbox = append(c.outbox, m)
@@ -97,16 +109,28 @@ func (c *Core) TakeOutbox() []protocol.ClientMessage {
 
 // Opened starts the session on a new socket (spec §8.2): Connect, then
 // Authenticate when the client has auth, the whole query set, and the
-// requests to resend. It returns the actions that were in flight on the old
-// socket, failed with ConnectionLostMessage.
+// requests to resend. It returns the actions that were still in flight,
+// failed with ConnectionLostMessage. While paused only Connect goes out;
+// the rest follows on Resume.
 func (c *Core) Opened(meta ConnectMeta) []Completion {
 	c.ready = true
 	c.remote = newRemoteQueries()
-	c.send(&protocol.Connect{
+	c.outbox = append(c.outbox, &protocol.Connect{
 		SessionID: c.sessionID, ConnectionCount: meta.ConnectionCount, LastCloseReason: meta.LastCloseReason,
 		ClientTS: meta.ClientTS, MaxObservedTimestamp: c.maxObservedTS,
 	})
+	if c.paused {
+		c.restartPending = true
+		return c.requests.connectionLost()
+	}
+	return c.restart()
+}
+
+// restart rebuilds the session on a fresh socket.
+func (c *Core) restart() []Completion {
+	c.restartPending = false
 	querySet := c.local.restart()
+	c.serverHasAuth = c.auth != nil
 	if c.auth != nil {
 		c.send(c.auth.message(0))
 		c.identityVersion = 1
@@ -120,6 +144,48 @@ func (c *Core) Opened(meta ConnectMeta) []Completion {
 		c.send(m)
 	}
 	return failed
+}
+
+// Pause holds query set changes and requests back until Resume, as the JS
+// client does while it fetches an auth token.
+func (c *Core) Pause() {
+	c.paused = true
+	c.local.paused = true
+}
+
+// Resume ends a pause: on a socket that opened meanwhile it rebuilds the
+// session; otherwise it sends the identity (a token, or None when a token
+// was cleared during the pause), the held query set changes, and the
+// requests made meanwhile. It returns actions failed by a rebuild.
+func (c *Core) Resume() []Completion {
+	if !c.paused {
+		return nil
+	}
+	c.paused = false
+	if c.restartPending && c.ready {
+		return c.restart()
+	}
+	mods := c.local.resume()
+	if !c.ready {
+		return nil // the next Opened rebuilds everything
+	}
+	switch {
+	case c.auth != nil:
+		c.send(c.auth.message(c.identityVersion))
+		c.identityVersion++
+		c.serverHasAuth = true
+	case c.serverHasAuth:
+		c.send(&protocol.Authenticate{BaseVersion: c.identityVersion, TokenType: protocol.TokenNone})
+		c.identityVersion++
+		c.serverHasAuth = false
+	}
+	if mods != nil {
+		c.send(mods)
+	}
+	for _, m := range c.requests.sendNotSent() {
+		c.send(m)
+	}
+	return nil
 }
 
 // Closed records that the socket is gone. Messages are no longer queued
@@ -182,16 +248,22 @@ func (c *Core) Action(path string, args json.RawMessage, componentPath string, n
 	return id
 }
 
-// SetAuth presents a new identity; nil clears it (Authenticate None).
-func (c *Core) SetAuth(a *Auth) {
+// setAuth presents a new identity; nil clears it (Authenticate None).
+// While paused the change waits for Resume.
+func (c *Core) setAuth(a *Auth) {
 	c.auth = a
+	if c.paused || !c.ready {
+		return
+	}
 	base := c.identityVersion
 	c.identityVersion++
 	if a == nil {
 		c.authOutstanding = false
+		c.serverHasAuth = false
 		c.send(&protocol.Authenticate{BaseVersion: base, TokenType: protocol.TokenNone})
 		return
 	}
+	c.serverHasAuth = true
 	c.send(a.message(base))
 }
 
@@ -201,10 +273,10 @@ func (c *Core) HasAuth() bool { return c.auth != nil }
 // IdentityVersion is the version of the last identity change sent.
 func (c *Core) IdentityVersion() uint32 { return c.identityVersion }
 
-// Receive applies one server message. An error means the socket must be
-// dropped and reconnected: a Transition out of order, a chunk sequence
-// violation, or a FatalError.
-func (c *Core) Receive(msg protocol.ServerMessage) (Update, error) {
+// Receive applies one server message received at now. An error means the
+// socket must be dropped and reconnected: a Transition out of order or a
+// FatalError.
+func (c *Core) Receive(msg protocol.ServerMessage, now time.Time) (Update, error) {
 	var u Update
 	switch m := msg.(type) {
 	case *protocol.Transition:
@@ -217,6 +289,9 @@ func (c *Core) Receive(msg protocol.ServerMessage) (Update, error) {
 		if m.EndVersion.Identity > start && m.EndVersion.Identity >= c.identityVersion {
 			u.AuthConfirmed = c.auth != nil
 			c.authOutstanding = false
+			if u.AuthConfirmed {
+				u.Auth = c.am.confirmed(c, now)
+			}
 		}
 		for _, mod := range changed {
 			c.local.saveJournal(mod.QueryID, mod.Journal)
@@ -238,6 +313,7 @@ func (c *Core) Receive(msg protocol.ServerMessage) (Update, error) {
 		}
 	case *protocol.AuthError:
 		u.AuthError = m
+		u.Auth = c.am.authError(c, m)
 	case *protocol.FatalError:
 		return u, &FatalServerError{Message: m.Error}
 	case *protocol.Ping:

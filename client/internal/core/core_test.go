@@ -34,7 +34,7 @@ func mustDecode(t *testing.T, frame string) protocol.ServerMessage {
 
 func receive(t *testing.T, c *Core, frame string) Update {
 	t.Helper()
-	u, err := c.Receive(mustDecode(t, frame))
+	u, err := c.Receive(mustDecode(t, frame), t0)
 	require.NoError(t, err)
 	return u
 }
@@ -46,7 +46,7 @@ const jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImZha2Uta2lkIn0.eyJpc3M
 // exactly these four frames; ours must match byte for byte.
 func TestCaptureScenario(t *testing.T) {
 	c := New(session)
-	c.SetAuth(&Auth{TokenType: protocol.TokenUser, Value: jwt})
+	c.setAuth(&Auth{TokenType: protocol.TokenUser, Value: jwt})
 	c.Subscribe("messages:list", json.RawMessage(`{"channel":"a","n":{"$integer":"BQAAAAAAAAA="}}`), "")
 	c.Mutation("messages:send", json.RawMessage(`{"body":"hi","channel":"a","n":{"$integer":"BwAAAAAAAAA="}}`), "", t0)
 	require.Empty(t, frames(c), "nothing is sent before the socket opens")
@@ -92,8 +92,8 @@ func TestLateScenario(t *testing.T) {
 		`{"type":"Action","requestId":1,"udfPath":"ai:run","args":[{"q":1}]}`,
 	}, frames(c))
 
-	c.SetAuth(&Auth{TokenType: protocol.TokenUser, Value: "t1"})
-	c.SetAuth(nil)
+	c.setAuth(&Auth{TokenType: protocol.TokenUser, Value: "t1"})
+	c.setAuth(nil)
 	require.Equal(t, []string{
 		`{"type":"Authenticate","baseVersion":0,"tokenType":"User","value":"t1"}`,
 		`{"type":"Authenticate","tokenType":"None","baseVersion":1}`,
@@ -115,7 +115,7 @@ func v(qs, id uint32, ts protocol.TS) protocol.StateVersion {
 // past its commit ts; a failed one resolves at once.
 func TestTransitionsAndMutationResolution(t *testing.T) {
 	c := New(session)
-	c.SetAuth(&Auth{TokenType: protocol.TokenUser, Value: jwt})
+	c.setAuth(&Auth{TokenType: protocol.TokenUser, Value: jwt})
 	tok := c.Subscribe("messages:list", json.RawMessage(`{}`), "")
 	c.Opened(ConnectMeta{})
 	frames(c)
@@ -174,12 +174,12 @@ func TestTransitionsAndMutationResolution(t *testing.T) {
 func TestInvalidStartVersion(t *testing.T) {
 	c := New(session)
 	c.Opened(ConnectMeta{})
-	_, err := c.Receive(mustDecode(t, transition(v(0, 7, 0), v(0, 8, 0), "")))
+	_, err := c.Receive(mustDecode(t, transition(v(0, 7, 0), v(0, 8, 0), "")), t0)
 	var sv *StartVersionError
 	require.ErrorAs(t, err, &sv)
 	require.EqualError(t, err, "invalid start version: 0:0:7, transitioning from 0:0:0")
 
-	_, err = c.Receive(mustDecode(t, `{"type":"FatalError","error":"InternalServerError: something"}`))
+	_, err = c.Receive(mustDecode(t, `{"type":"FatalError","error":"InternalServerError: something"}`), t0)
 	var fe *FatalServerError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "InternalServerError: something", fe.Message)
@@ -192,7 +192,7 @@ func TestInvalidStartVersion(t *testing.T) {
 // id, including one that already got its response. Actions in flight fail.
 func TestReconnect(t *testing.T) {
 	c := New(session)
-	c.SetAuth(&Auth{TokenType: protocol.TokenUser, Value: "tok"})
+	c.setAuth(&Auth{TokenType: protocol.TokenUser, Value: "tok"})
 	c.Subscribe("messages:list", json.RawMessage(`{"channel":"a"}`), "")
 	c.Opened(ConnectMeta{LastCloseReason: strp("InitialConnect")})
 	receive(t, c, transition(v(0, 0, 0), v(1, 1, 1000), `{"type":"QueryUpdated","queryId":0,"value":1,"logLines":[],"journal":null}`))
@@ -275,7 +275,7 @@ func TestAdminAuthAndIdentityConfirmation(t *testing.T) {
 	c := New(session)
 	c.Opened(ConnectMeta{})
 	frames(c)
-	c.SetAuth(&Auth{TokenType: protocol.TokenAdmin, Value: "key", Impersonating: json.RawMessage(`{"subject":"u1","issuer":"https://i"}`)})
+	c.setAuth(&Auth{TokenType: protocol.TokenAdmin, Value: "key", Impersonating: json.RawMessage(`{"subject":"u1","issuer":"https://i"}`)})
 	require.Equal(t, []string{`{"type":"Authenticate","baseVersion":0,"tokenType":"Admin","value":"key","impersonating":{"subject":"u1","issuer":"https://i"}}`}, frames(c))
 	u := receive(t, c, transition(v(0, 0, 0), v(1, 1, 5), ""))
 	require.True(t, u.AuthConfirmed)

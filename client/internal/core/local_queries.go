@@ -30,6 +30,10 @@ type localQueries struct {
 	// outstanding holds the ids re-added at the last restart that have not
 	// received a result since (they hold back the backoff reset).
 	outstanding map[uint32]struct{}
+	// While paused (the client waits for an auth token), changes are held
+	// in pending, in order, and the version does not move.
+	paused  bool
+	pending []protocol.QuerySetModification
 }
 
 func newLocalQueries() *localQueries {
@@ -75,15 +79,44 @@ func (l *localQueries) unsubscribe(token QueryToken) *protocol.ModifyQuerySet {
 	return l.bump(protocol.QuerySetModification{Type: protocol.ModRemove, QueryID: q.id})
 }
 
+// bump turns one change into a ModifyQuerySet, or holds it while paused (a
+// Remove cancels a held Add of the same query).
 func (l *localQueries) bump(mod protocol.QuerySetModification) *protocol.ModifyQuerySet {
+	if l.paused {
+		if mod.Type == protocol.ModRemove {
+			for i, p := range l.pending {
+				if p.QueryID == mod.QueryID && p.Type == protocol.ModAdd {
+					l.pending = append(l.pending[:i], l.pending[i+1:]...)
+					return nil
+				}
+			}
+		}
+		l.pending = append(l.pending, mod)
+		return nil
+	}
 	m := &protocol.ModifyQuerySet{BaseVersion: l.version, NewVersion: l.version + 1, Modifications: []protocol.QuerySetModification{mod}}
 	l.version++
+	return m
+}
+
+// resume ends a pause on the same socket and returns the held changes as
+// one ModifyQuerySet, or nil when there are none.
+func (l *localQueries) resume() *protocol.ModifyQuerySet {
+	l.paused = false
+	if len(l.pending) == 0 {
+		return nil
+	}
+	m := &protocol.ModifyQuerySet{BaseVersion: l.version, NewVersion: l.version + 1, Modifications: l.pending}
+	l.version++
+	l.pending = nil
 	return m
 }
 
 // restart rebuilds the whole query set for a new socket: version 0 to 1,
 // every query re-added with its journal, in query id order.
 func (l *localQueries) restart() *protocol.ModifyQuerySet {
+	l.paused = false
+	l.pending = nil
 	clear(l.outstanding)
 	mods := make([]protocol.QuerySetModification, 0, len(l.byID))
 	for _, id := range slices.Sorted(maps.Keys(l.byID)) {

@@ -1,0 +1,250 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/goconvex/convex/client/internal/core"
+)
+
+// TokenProvider supplies the JWTs the client presents to the deployment: the
+// Go form of the fetchAccessToken function of the JS ConvexProviderWithAuth.
+type TokenProvider interface {
+	// FetchToken returns a JWT. forceRefresh asks for a token other than
+	// the cached one (the server rejected it, or it is about to expire).
+	// ("", nil), or an error matching ErrSignedOut (or with a method
+	// SignedOut() bool that returns true), means signed out; any other
+	// error is transient: the client keeps the session and tries again.
+	FetchToken(ctx context.Context, forceRefresh bool) (string, error)
+}
+
+// TokenProviderFunc adapts a function to a TokenProvider.
+type TokenProviderFunc func(ctx context.Context, forceRefresh bool) (string, error)
+
+// FetchToken calls f.
+func (f TokenProviderFunc) FetchToken(ctx context.Context, forceRefresh bool) (string, error) {
+	return f(ctx, forceRefresh)
+}
+
+// ErrSignedOut is returned by a TokenProvider (possibly wrapped) when there
+// is no signed-in user.
+var ErrSignedOut = errors.New("convex: signed out")
+
+// AuthState is the client's authentication state, as useConvexAuth reports
+// it in React.
+type AuthState struct {
+	// IsLoading is true from SetAuth until the deployment confirms the
+	// first token or the provider reports that the user is signed out.
+	IsLoading bool
+	// IsAuthenticated is true once the deployment accepted a token, until
+	// the user is signed out. Transient provider failures do not clear it.
+	IsAuthenticated bool
+	// IsRefreshing is true while the client re-authenticates an
+	// authenticated session after the deployment rejected its token.
+	IsRefreshing bool
+}
+
+// fetchTimeout bounds one call to the token provider; a call that takes
+// longer counts as a transient failure.
+const fetchTimeout = 60 * time.Second
+
+// SetAuth makes the client authenticate with tokens from p, replacing any
+// previous provider or admin key. Until the first token is fetched, queries
+// and mutations are held back, so that they run as the user.
+//
+// Where the JS client wedges or signs the user out, this client keeps the
+// session: a provider error is retried with backoff; a token the server
+// rejects is replaced by a forced fetch (a bounded number of times); tokens
+// are refetched before they expire.
+func (c *Client) SetAuth(p TokenProvider) {
+	if p == nil {
+		c.ClearAuth()
+		return
+	}
+	_ = c.do(context.Background(), func(l *loop) {
+		l.provider = p
+		l.applyAuth(l.core.StartAuth())
+	})
+}
+
+// ClearAuth signs the client out of the deployment and forgets the provider.
+func (c *Client) ClearAuth() {
+	_ = c.do(context.Background(), func(l *loop) {
+		l.provider = nil
+		l.applyAuth(l.core.ClearAuth())
+	})
+}
+
+// SetAdminAuth authenticates with an admin or deploy key, acting as the user
+// whose UserIdentityAttributes actingAs holds (nil for none): a map or struct
+// with tokenIdentifier, or issuer and subject.
+func (c *Client) SetAdminAuth(key string, actingAs any) error {
+	var raw json.RawMessage
+	if actingAs != nil {
+		b, err := json.Marshal(actingAs)
+		if err != nil || len(b) == 0 || b[0] != '{' {
+			return fmt.Errorf("convex: acting-as identity must encode as a JSON object: %v", err)
+		}
+		raw = b
+	}
+	return c.do(context.Background(), func(l *loop) {
+		l.provider = nil
+		l.applyAuth(l.core.SetAdminAuth(key, raw))
+	})
+}
+
+// AuthState returns the authentication state.
+func (c *Client) AuthState() AuthState {
+	ch := make(chan AuthState, 1)
+	if c.do(context.Background(), func(l *loop) { ch <- authState(l.core.AuthState()) }) != nil {
+		return AuthState{}
+	}
+	return <-ch
+}
+
+// WatchAuth calls fn with the authentication state now and whenever it
+// changes, on the client's callback goroutine. The returned function stops
+// the calls.
+func (c *Client) WatchAuth(fn func(AuthState)) (stop func()) {
+	w := &authWatcher{fn: fn}
+	if c.do(context.Background(), func(l *loop) { l.addAuthWatcher(w) }) != nil {
+		return func() {}
+	}
+	return func() {
+		w.stopped.Store(true)
+		_ = c.do(context.Background(), func(l *loop) { delete(l.authWatchers, w) })
+	}
+}
+
+func authState(s core.AuthState) AuthState {
+	return AuthState{IsLoading: s.IsLoading, IsAuthenticated: s.IsAuthenticated, IsRefreshing: s.IsRefreshing}
+}
+
+type authWatcher struct {
+	fn      func(AuthState)
+	stopped atomic.Bool
+}
+
+// isSignedOut reports whether a provider error means "no user".
+func isSignedOut(err error) bool {
+	if errors.Is(err, ErrSignedOut) {
+		return true
+	}
+	var so interface{ SignedOut() bool }
+	return errors.As(err, &so) && so.SignedOut()
+}
+
+// applyAuth carries out what the auth manager asked for.
+func (l *loop) applyAuth(eff core.AuthEffects) {
+	for _, done := range eff.Completed {
+		l.settle(done)
+	}
+	if eff.StopSocket && l.sock != nil {
+		l.stopReconnectTimer()
+		l.dropSocket("")
+	}
+	if eff.RestartSocket && l.sock == nil {
+		l.stopReconnectTimer()
+		l.connect()
+	}
+	if eff.Fetch != nil {
+		l.planFetch(*eff.Fetch)
+	}
+}
+
+// planFetch calls the provider after the fetch's delay, in the background,
+// replacing any fetch planned before.
+func (l *loop) planFetch(f core.TokenFetch) {
+	if l.fetchTimer != nil {
+		l.fetchTimer.Stop()
+	}
+	l.fetchSeq++
+	seq, p := l.fetchSeq, l.provider
+	if p == nil {
+		return
+	}
+	l.fetchTimer = time.AfterFunc(f.Delay, func() { l.post(fetchDue{seq: seq, fetch: f, provider: p}) })
+}
+
+type fetchDue struct {
+	seq      int
+	fetch    core.TokenFetch
+	provider TokenProvider
+}
+
+type fetchDone struct {
+	seq     int
+	outcome core.TokenOutcome
+}
+
+func (e fetchDue) handle(l *loop) {
+	if e.seq != l.fetchSeq {
+		return
+	}
+	l.core.Refetching(e.fetch.Gen)
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		o := core.TokenOutcome{Gen: e.fetch.Gen, Force: e.fetch.Force}
+		o.Token, o.Err = callProvider(l.ctx, e.provider, e.fetch.Force)
+		if o.Err != nil && isSignedOut(o.Err) {
+			o.SignedOut, o.Err = true, nil
+		}
+		if o.Err == nil && o.Token == "" {
+			o.SignedOut = true
+		}
+		l.post(fetchDone{seq: e.seq, outcome: o})
+	}()
+}
+
+func (e fetchDone) handle(l *loop) {
+	if e.seq != l.fetchSeq || l.ctx.Err() != nil {
+		return
+	}
+	if e.outcome.Err != nil {
+		l.log.Warn("convex: the token provider failed; retrying", "err", e.outcome.Err)
+	}
+	l.applyAuth(l.core.TokenFetched(e.outcome, time.Now()))
+}
+
+// callProvider calls p with a timeout, turning a panic into an error.
+func callProvider(ctx context.Context, p TokenProvider, force bool) (token string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("convex: token provider panicked: %v", r)
+		}
+	}()
+	return p.FetchToken(ctx, force)
+}
+
+func (l *loop) addAuthWatcher(w *authWatcher) {
+	l.authWatchers[w] = struct{}{}
+	st := authState(l.core.AuthState())
+	l.cb.post(func() {
+		if !w.stopped.Load() {
+			w.fn(st)
+		}
+	})
+}
+
+// publishAuth tells the auth watchers about a changed state.
+func (l *loop) publishAuth() {
+	st := authState(l.core.AuthState())
+	if st == l.lastAuth {
+		return
+	}
+	l.lastAuth = st
+	for w := range l.authWatchers {
+		l.cb.post(func() {
+			if !w.stopped.Load() {
+				w.fn(st)
+			}
+		})
+	}
+}

@@ -10,7 +10,7 @@ import (
 // []byte, []any, map[string]any or CommitTsPlaceholder; typed targets are
 // filled as the package documentation describes. Unmarshal rejects input
 // that is not valid Convex JSON, returning an *Error, and then v may be
-// partly filled.
+// partly filled. Nothing decoded aliases data.
 func Unmarshal(data []byte, v any) (err error) {
 	defer catchPanic(&err)
 	switch p := v.(type) {

@@ -38,9 +38,11 @@
 //
 // # Objects and field names
 //
-// Marshal always writes object keys sorted, as convexToJson does (by UTF-16
-// code units in JS; valid field names are printable ASCII, so byte order is
-// the same). Structs are encoded through their json tags the way
+// Marshal writes object keys in the order JSON.stringify(convexToJson(v))
+// writes them: convexToJson sorts keys by UTF-16 code units (for the ASCII
+// of valid field names, byte order), but a JS object lists array-index keys
+// ("0" … "4294967294") first, in numeric order, so those come first:
+// {"10":…,"9":…,"a":…} is written {"9":…,"10":…,"a":…}. Structs are encoded through their json tags the way
 // encoding/json reads them: `json:"name"`, `json:"-"`, the omitempty and
 // omitzero options, unexported fields skipped, embedded structs flattened
 // with encoding/json's precedence rules. Other tag options (",string") are

@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -63,9 +62,13 @@ func putEncoder(e *encoder) {
 	if cap(e.buf) > 4<<20 {
 		e.buf = nil
 	}
-	clear(e.kvs[:cap(e.kvs)])
-	clear(e.rkvs[:cap(e.rkvs)])
-	e.kvs, e.rkvs = e.kvs[:0], e.rkvs[:0]
+	// The scratch stacks clear what they pop, even on errors.
+	if cap(e.kvs) > 64<<10 {
+		e.kvs = nil
+	}
+	if cap(e.rkvs) > 64<<10 {
+		e.rkvs = nil
+	}
 	encoderPool.Put(e)
 }
 
@@ -215,9 +218,9 @@ func (e *encoder) anyMap(m map[string]any, depth int) *Error {
 		e.kvs = append(e.kvs, kv{k, v})
 	}
 	fields := e.kvs[base:]
-	// Byte order is convexToJson's UTF-16 order for valid field names,
-	// which are ASCII; an invalid name is reported below.
-	slices.SortFunc(fields, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	// JS order (keyorder.go); an invalid name is reported below, in that
+	// order, as convexToJson reports it.
+	slices.SortFunc(fields, func(a, b kv) int { return compareKeys(a.k, b.k) })
 	defer func() {
 		clear(fields)
 		e.kvs = e.kvs[:base]

@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // reflectValue encodes v, at container nesting depth after ptrs
@@ -130,7 +129,7 @@ func (e *encoder) reflectMap(v reflect.Value, depth int) *Error {
 		e.rkvs = append(e.rkvs, reflectKV{it.Key().String(), it.Value()})
 	}
 	fields := e.rkvs[base:]
-	slices.SortFunc(fields, func(a, b reflectKV) int { return strings.Compare(a.k, b.k) })
+	slices.SortFunc(fields, func(a, b reflectKV) int { return compareKeys(a.k, b.k) })
 	defer func() {
 		clear(fields)
 		e.rkvs = e.rkvs[:base]

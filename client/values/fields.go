@@ -21,7 +21,7 @@ type field struct {
 
 // structFields describes how a struct type maps to a Convex object.
 type structFields struct {
-	list    []field           // sorted by name: the encoding order
+	list    []field           // in encoding order (compareKeys)
 	byName  map[string]*field // exact names
 	byFold  map[string]*field // ASCII-lowercased names
 	nameErr string            // the first invalid field name's problem, or ""
@@ -125,6 +125,7 @@ func typeFields(t reflect.Type) *structFields {
 		}
 		fs.list = append(fs.list, group[0])
 	}
+	slices.SortFunc(fs.list, func(a, b field) int { return compareKeys(a.name, b.name) })
 	for i := range fs.list {
 		f := &fs.list[i]
 		if err := checkFieldName(f.name); err != nil && fs.nameErr == "" {

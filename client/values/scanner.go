@@ -1,6 +1,7 @@
 package values
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -39,10 +40,10 @@ func getDecoder(data []byte) *decoder {
 
 func putDecoder(d *decoder) {
 	d.data = nil
-	// The stacks are cleared as they unwind, but an error may leave
-	// entries behind.
-	clear(d.vals[:cap(d.vals)])
-	clear(d.kvs[:cap(d.kvs)])
+	// The stacks clear what they pop; an error unwinds without popping,
+	// and leaves its entries below len.
+	clear(d.vals)
+	clear(d.kvs)
 	d.vals, d.kvs = d.vals[:0], d.kvs[:0]
 	if cap(d.buf) > 64<<10 {
 		d.buf = nil
@@ -96,21 +97,13 @@ func (d *decoder) syntaxError(context string) *Error {
 	return newError("invalid character %s %s (offset %d)", quoteChar(d.data[d.pos:]), context, d.pos)
 }
 
+// quoteChar quotes the character at the start of b for an error message.
 func quoteChar(b []byte) string {
-	c := b[0]
-	switch {
-	case c == '\'':
-		return `'\''`
-	case c == '"':
-		return `'"'`
-	case c >= 0x20 && c < 0x7f:
-		return "'" + string(c) + "'"
-	case c >= utf8.RuneSelf:
-		if r, size := utf8.DecodeRune(b); size > 1 {
-			return strconv.QuoteRune(r)
-		}
+	r, size := utf8.DecodeRune(b)
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf(`'\x%02x'`, b[0])
 	}
-	return strconv.Quote(string(c))
+	return strconv.QuoteRune(r)
 }
 
 // expectColon consumes the ':' after an object key.

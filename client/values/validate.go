@@ -3,7 +3,8 @@ package values
 // Validate reports whether data is one valid Convex JSON value, optionally
 // surrounded by whitespace. It accepts exactly what Unmarshal into an any
 // accepts, and its *Error names the problem.
-func Validate(data []byte) error {
+func Validate(data []byte) (err error) {
+	defer catchPanic(&err)
 	d := getDecoder(data)
 	defer putDecoder(d)
 	if err := d.validateTop(0); err != nil {

@@ -33,6 +33,7 @@ node_modules/.package-lock.json: package-lock.json package.json tests/package.js
 ## test-conformance: the official convex client and convex/values against our Go code.
 test-conformance: deps-npm
 	$(GOTEST) ./tests/...
+	$(NODE) --test tests/conformance/
 
 ## test-wasm: GOOS=js GOARCH=wasm tests (not built yet).
 test-wasm:

@@ -19,9 +19,6 @@ type ConvexError struct {
 // it is a string, else a JSON rendering of it.
 func (e ConvexError) Error() string { return convexErrorMessage(e.Data) }
 
-// ErrReadOnly is returned by writes attempted outside a mutation.
-var ErrReadOnly = errors.New("convextest: the database is read-only here")
-
 // ErrNotFound is returned by Patch, Replace and Delete when no document has
 // the given id.
 var ErrNotFound = errors.New("convextest: document not found")
@@ -41,6 +38,7 @@ type FunctionError struct {
 	LogLines []string
 }
 
+// Error returns Message.
 func (e *FunctionError) Error() string { return e.Message }
 
 // requestID returns a fresh request id: 16 lowercase hex digits, like the

@@ -117,6 +117,8 @@ func (s *store) begin(write bool) *txn {
 	return &txn{s: s, write: write, reads: map[string]struct{}{}, writes: map[string]struct{}{}}
 }
 
+var errReadOnly = errors.New("convextest: the database is read-only here")
+
 var errTxnDone = errors.New("convextest: the function that owned this database handle has returned")
 
 func (tx *txn) check(write bool) error {
@@ -124,7 +126,7 @@ func (tx *txn) check(write bool) error {
 		return errTxnDone
 	}
 	if write && !tx.write {
-		return ErrReadOnly
+		return errReadOnly
 	}
 	return nil
 }

@@ -1,0 +1,474 @@
+package convextest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/client/values"
+)
+
+// QueryFunc is a query: it reads the database and returns a value the
+// values package can marshal (or a values.Raw).
+type QueryFunc func(ctx *QueryCtx, args map[string]any) (any, error)
+
+// MutationFunc is a mutation: it reads and writes the database in one
+// serializable transaction.
+type MutationFunc func(ctx *MutationCtx, args map[string]any) (any, error)
+
+// ActionFunc is an action: it runs outside any transaction and reaches the
+// database only through RunQuery and RunMutation.
+type ActionFunc func(ctx *ActionCtx, args map[string]any) (any, error)
+
+type functionKind int
+
+const (
+	kindQuery functionKind = iota
+	kindMutation
+	kindAction
+)
+
+func (k functionKind) String() string {
+	switch k {
+	case kindQuery:
+		return "Query"
+	case kindMutation:
+		return "Mutation"
+	default:
+		return "Action"
+	}
+}
+
+type function struct {
+	name     string
+	kind     functionKind
+	query    QueryFunc
+	mutation MutationFunc
+	action   ActionFunc
+}
+
+// canonicalPath canonicalizes a function name as the JS client does:
+// "messages.js:list" -> "messages:list", "messages" -> "messages:default".
+func canonicalPath(name string) string {
+	module, export := name, "default"
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		module, export = name[:i], name[i+1:]
+	}
+	module = strings.TrimSuffix(module, ".js")
+	return module + ":" + export
+}
+
+func (s *Server) register(name string, f *function) {
+	if name == "" {
+		panic("convextest: empty function name")
+	}
+	f.name = canonicalPath(name)
+	s.funcMu.Lock()
+	defer s.funcMu.Unlock()
+	s.funcs[f.name] = f
+}
+
+// Query registers a public query under name ("module:function", or a
+// module path alone for its default export). Registering a name again
+// replaces the earlier function.
+func (s *Server) Query(name string, fn QueryFunc) {
+	if fn == nil {
+		panic("convextest: nil query")
+	}
+	s.register(name, &function{kind: kindQuery, query: fn})
+}
+
+// Mutation registers a public mutation under name.
+func (s *Server) Mutation(name string, fn MutationFunc) {
+	if fn == nil {
+		panic("convextest: nil mutation")
+	}
+	s.register(name, &function{kind: kindMutation, mutation: fn})
+}
+
+// Action registers a public action under name.
+func (s *Server) Action(name string, fn ActionFunc) {
+	if fn == nil {
+		panic("convextest: nil action")
+	}
+	s.register(name, &function{kind: kindAction, action: fn})
+}
+
+// lookup finds the function for a call of the given kind, or returns the
+// message the real server gives.
+func (s *Server) lookup(name string, kind functionKind) (*function, string) {
+	path := canonicalPath(name)
+	s.funcMu.RLock()
+	f := s.funcs[path]
+	s.funcMu.RUnlock()
+	if f == nil {
+		return nil, fmt.Sprintf("Could not find public function for '%s'.", path)
+	}
+	if f.kind != kind {
+		return nil, fmt.Sprintf("Trying to execute %s as %s, but it is defined as %s.", path, kind, f.kind)
+	}
+	return f, ""
+}
+
+// funcCtx is what every function context shares. It is a context.Context.
+type funcCtx struct {
+	context.Context
+	srv      *Server
+	identity *Identity
+	mu       sync.Mutex
+	logs     []string
+}
+
+// Identity returns the identity the function runs as, or nil when the
+// caller is signed out (or is an admin not acting as a user). The result is
+// a copy.
+func (c *funcCtx) Identity() *Identity { return c.identity.clone() }
+
+// Log appends a log line, as console.log and friends do in a JS function:
+// "[LEVEL] arg1 arg2", each argument formatted like Node's inspect (strings
+// single-quoted). Log lines reach the client with the function's result.
+func (c *funcCtx) Log(level LogLevel, args ...any) {
+	line := formatLogLine(level, args)
+	c.mu.Lock()
+	c.logs = append(c.logs, line)
+	c.mu.Unlock()
+}
+
+func (c *funcCtx) logLines() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.logs...)
+}
+
+// QueryCtx is the context of a query. It is a context.Context.
+type QueryCtx struct {
+	funcCtx
+	// DB reads the database at the query's timestamp.
+	DB *DatabaseReader
+}
+
+// MutationCtx is the context of a mutation. It is a context.Context.
+type MutationCtx struct {
+	funcCtx
+	// DB reads and writes the database inside the mutation's transaction.
+	DB *DatabaseWriter
+}
+
+// ActionCtx is the context of an action. It is a context.Context; it is
+// canceled when the client that called the action disconnects.
+type ActionCtx struct {
+	funcCtx
+}
+
+// RunQuery runs a registered query with the action's identity and returns
+// its result as values.Unmarshal decodes it into an any. A failed query
+// returns its error: a ConvexError when it threw one.
+func (c *ActionCtx) RunQuery(name string, args map[string]any) (any, error) {
+	return c.run(kindQuery, name, args)
+}
+
+// RunMutation runs a registered mutation (in its own transaction) with the
+// action's identity and returns its result.
+func (c *ActionCtx) RunMutation(name string, args map[string]any) (any, error) {
+	return c.run(kindMutation, name, args)
+}
+
+// RunAction runs a registered action with the action's identity and
+// returns its result.
+func (c *ActionCtx) RunAction(name string, args map[string]any) (any, error) {
+	return c.run(kindAction, name, args)
+}
+
+func (c *ActionCtx) run(kind functionKind, name string, args map[string]any) (any, error) {
+	raw, err := encodeArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	var out *outcome
+	switch kind {
+	case kindQuery:
+		out = c.srv.runQuery(c, name, raw, c.identity)
+	case kindMutation:
+		out = c.srv.runMutation(c, name, raw, c.identity, nil, nil)
+	default:
+		out = c.srv.runAction(c, name, raw, c.identity)
+	}
+	c.mu.Lock()
+	c.logs = append(c.logs, out.logLines...)
+	c.mu.Unlock()
+	return out.nested()
+}
+
+// encodeArgs validates Go arguments and encodes them as a Convex object.
+func encodeArgs(args map[string]any) ([]byte, error) {
+	if args == nil {
+		return []byte("{}"), nil
+	}
+	return values.Marshal(args)
+}
+
+// outcome is the result of one function execution.
+type outcome struct {
+	value    []byte // encoded result, on success
+	logLines []string
+	failed   bool
+	// message is the errorMessage clients see ("[Request ID: …] Server
+	// Error\nUncaught Error: …").
+	message string
+	// text is the message without the request id (it takes part in the
+	// result hash, which must not change from run to run).
+	text string
+	// errData is the encoded ConvexError data, when there is some.
+	errData []byte
+	// cause is the error the function returned (for nested calls).
+	cause error
+	// ts is a mutation's commit timestamp.
+	ts protocol.TS
+	// reads are the tables a query read.
+	reads map[string]struct{}
+}
+
+// nested converts an outcome to what RunQuery & co. return.
+func (o *outcome) nested() (any, error) {
+	if o.failed {
+		if o.errData != nil {
+			var data any
+			if err := values.Unmarshal(o.errData, &data); err == nil {
+				return nil, ConvexError{Data: data}
+			}
+		}
+		if o.cause != nil {
+			return nil, o.cause
+		}
+		return nil, errors.New(o.message)
+	}
+	var v any
+	if err := values.Unmarshal(o.value, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// functionError converts a failed outcome for Server.Run.
+func (o *outcome) functionError() *FunctionError {
+	return &FunctionError{Message: o.message, Data: o.errData, LogLines: o.logLines}
+}
+
+func failure(logs []string, text string, cause error) *outcome {
+	return &outcome{failed: true, logLines: logs, message: serverErrorMessage(text), text: text, cause: cause}
+}
+
+// invoke runs a handler, recovers a panic, encodes the result, and builds
+// the outcome. args is the encoded argument object.
+func (s *Server) invoke(fc *funcCtx, f *function, args []byte, call func(map[string]any) (any, error)) *outcome {
+	s.countExecution(f.name)
+	var decoded any
+	if err := values.Unmarshal(args, &decoded); err != nil {
+		return failure(nil, "ArgumentValidationError: "+err.Error(), err)
+	}
+	argMap, ok := decoded.(map[string]any)
+	if !ok {
+		return failure(nil, "ArgumentValidationError: the arguments to a Convex function must be an object", errors.New("arguments must be an object"))
+	}
+	result, err := func() (result any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.logger.Error("convextest: function panicked", "function", f.name, "panic", p, "stack", string(debug.Stack()))
+				err = panicError{p}
+			}
+		}()
+		return call(argMap)
+	}()
+	logs := fc.logLines()
+	if err != nil {
+		if ce, ok := asConvexError(err); ok {
+			data, merr := values.Marshal(ce.Data)
+			if merr != nil {
+				return failure(logs, "Uncaught Error: ConvexError data is not a Convex value: "+merr.Error(), merr)
+			}
+			out := failure(logs, "Uncaught ConvexError: "+convexErrorMessage(ce.Data), err)
+			out.errData = data
+			return out
+		}
+		return failure(logs, "Uncaught Error: "+err.Error(), err)
+	}
+	value, err := values.Marshal(result)
+	if err != nil {
+		return failure(logs, "Uncaught Error: the function returned a value that is not a Convex value: "+err.Error(), err)
+	}
+	return &outcome{value: value, logLines: logs}
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprint(p.v) }
+
+// runQueryLocked runs a query; the caller holds s.store.mu for reading.
+func (s *Server) runQueryLocked(ctx context.Context, name string, args []byte, id *Identity) *outcome {
+	f, msg := s.lookup(name, kindQuery)
+	if f == nil {
+		return failure(nil, msg, errors.New(msg))
+	}
+	tx := s.store.begin(false)
+	qc := &QueryCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}, DB: &DatabaseReader{tx: tx}}
+	out := s.invoke(&qc.funcCtx, f, args, func(a map[string]any) (any, error) { return f.query(qc, a) })
+	tx.done = true
+	out.reads = tx.reads
+	return out
+}
+
+// runQuery runs a query at the latest timestamp.
+func (s *Server) runQuery(ctx context.Context, name string, args []byte, id *Identity) *outcome {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	out := s.runQueryLocked(ctx, name, args, id)
+	out.ts = s.store.ts
+	return out
+}
+
+// dedupKey identifies a mutation for exactly-once execution across
+// reconnects: the client's session and the request id.
+type dedupKey struct {
+	session string
+	request uint32
+}
+
+// runMutation runs a mutation in a transaction. With a dedup key, a
+// mutation that already succeeded returns its recorded outcome without
+// running again. onDone, when set, runs while the commit is still
+// exclusive, before any connection hears of the commit: connections use it
+// to queue the MutationResponse ahead of the Transition that reflects it.
+func (s *Server) runMutation(ctx context.Context, name string, args []byte, id *Identity, dedup *dedupKey, onDone func(*outcome)) *outcome {
+	f, msg := s.lookup(name, kindMutation)
+	if f == nil {
+		out := failure(nil, msg, errors.New(msg))
+		if onDone != nil {
+			onDone(out)
+		}
+		return out
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if dedup != nil {
+		if rec, ok := s.dedup[*dedup]; ok {
+			if onDone != nil {
+				onDone(rec)
+			}
+			return rec
+		}
+	}
+	tx := st.begin(true)
+	mc := &MutationCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}, DB: &DatabaseWriter{DatabaseReader{tx: tx}}}
+	out := s.invoke(&mc.funcCtx, f, args, func(a map[string]any) (any, error) { return f.mutation(mc, a) })
+	if out.failed {
+		tx.rollback()
+		if onDone != nil {
+			onDone(out)
+		}
+		return out
+	}
+	out.ts = tx.commit()
+	if dedup != nil {
+		s.dedup[*dedup] = out
+	}
+	if onDone != nil {
+		onDone(out)
+	}
+	s.broadcastCommit(tx.writtenTables())
+	return out
+}
+
+// runAction runs an action.
+func (s *Server) runAction(ctx context.Context, name string, args []byte, id *Identity) *outcome {
+	f, msg := s.lookup(name, kindAction)
+	if f == nil {
+		return failure(nil, msg, errors.New(msg))
+	}
+	ac := &ActionCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}}
+	return s.invoke(&ac.funcCtx, f, args, func(a map[string]any) (any, error) { return f.action(ac, a) })
+}
+
+// run runs any registered function by kind.
+func (s *Server) run(ctx context.Context, kind functionKind, name string, args []byte, id *Identity) *outcome {
+	switch kind {
+	case kindQuery:
+		return s.runQuery(ctx, name, args, id)
+	case kindMutation:
+		return s.runMutation(ctx, name, args, id, nil, nil)
+	default:
+		return s.runAction(ctx, name, args, id)
+	}
+}
+
+// kindOf reports the kind of the function registered under name.
+func (s *Server) kindOf(name string) (functionKind, bool) {
+	s.funcMu.RLock()
+	defer s.funcMu.RUnlock()
+	f := s.funcs[canonicalPath(name)]
+	if f == nil {
+		return 0, false
+	}
+	return f.kind, true
+}
+
+// Run runs the registered function name (of any kind) with no identity and
+// returns its result as values.Unmarshal decodes it into an any. A function
+// failure is a *FunctionError. Run is for test setup and checks; calling it
+// from inside a function deadlocks.
+func (s *Server) Run(ctx context.Context, name string, args map[string]any) (any, error) {
+	raw, err := encodeArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	kind, ok := s.kindOf(name)
+	if !ok {
+		msg := fmt.Sprintf("Could not find public function for '%s'.", canonicalPath(name))
+		return nil, &FunctionError{Message: serverErrorMessage(msg)}
+	}
+	out := s.run(ctx, kind, name, raw, nil)
+	if out.failed {
+		return nil, out.functionError()
+	}
+	var v any
+	if err := values.Unmarshal(out.value, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Read runs fn with a reader of the latest committed state.
+func (s *Server) Read(fn func(db *DatabaseReader) error) error {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	tx := s.store.begin(false)
+	defer func() { tx.done = true }()
+	return fn(&DatabaseReader{tx: tx})
+}
+
+// Write runs fn in a transaction, as a mutation would: when fn returns nil
+// its writes commit (and subscribed queries update); otherwise they are
+// rolled back and the error is returned.
+func (s *Server) Write(fn func(db *DatabaseWriter) error) (err error) {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	tx := st.begin(true)
+	defer func() {
+		if p := recover(); p != nil {
+			tx.rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&DatabaseWriter{DatabaseReader{tx: tx}}); err != nil {
+		tx.rollback()
+		return err
+	}
+	tx.commit()
+	s.broadcastCommit(tx.writtenTables())
+	return nil
+}

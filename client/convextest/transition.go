@@ -1,0 +1,134 @@
+package convextest
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"slices"
+
+	"github.com/goconvex/convex/client/internal/protocol"
+)
+
+// transition computes and queues the next Transition, as the real sync
+// worker does (spec §10.3): it takes the commits the connection has not
+// seen, re-runs the queries they invalidated (and every query after an
+// identity change, and new ones), all at the latest commit timestamp and
+// under one read lock, so the results are one consistent snapshot; it emits
+// only results whose hash changed. Mutation responses found among the
+// commits are queued first, so a client always gets a MutationResponse
+// before the Transition that reflects it. It returns false when the
+// connection must close (its identity expired).
+func (c *conn) transition() bool {
+	st := c.s.store
+	st.mu.RLock()
+	notes := c.takeCommits()
+	send := c.dirty
+	// A successful mutation needs a Transition after its response, at or
+	// past its commit ts, before the JS client resolves it: send one even
+	// when nothing changed (a deduplicated resend's ts may be old).
+	forced := false
+	for _, n := range notes {
+		if n.resp != nil {
+			c.w.send(n.resp)
+			forced = forced || n.resp.Success
+		}
+		for _, sub := range c.queries {
+			if !sub.stale && readsAny(sub.reads, n.tables) {
+				sub.stale = true
+				send = true
+			}
+		}
+	}
+	if c.identity.expired(c.s.now()) {
+		st.mu.RUnlock()
+		c.expired()
+		return false
+	}
+	if c.idDirty {
+		for _, sub := range c.queries {
+			sub.stale = true
+		}
+		c.idDirty = false
+	}
+	send = send || forced
+	if !send {
+		st.mu.RUnlock()
+		return true
+	}
+	ts := st.ts
+	mods := make([]protocol.StateModification, 0, len(c.removed))
+	for _, id := range c.removed {
+		mods = append(mods, protocol.StateModification{Type: protocol.QueryRemoved, QueryID: id})
+	}
+	for _, sub := range c.queries {
+		if !sub.stale {
+			continue
+		}
+		out := c.s.runQueryLocked(c.ctx, sub.path, sub.args, c.identity)
+		sub.reads, sub.stale = out.reads, false
+		h := resultHash(out)
+		if sub.ran && h == sub.hash {
+			continue
+		}
+		sub.ran, sub.hash = true, h
+		mods = append(mods, modification(sub.id, out))
+	}
+	st.mu.RUnlock()
+	slices.SortStableFunc(mods, func(a, b protocol.StateModification) int {
+		return int(int64(a.QueryID) - int64(b.QueryID))
+	})
+	c.removed, c.dirty = nil, false
+	end := protocol.StateVersion{QuerySet: c.recvQS, Identity: c.recvID, TS: ts}
+	if len(mods) == 0 && end == c.version && !forced {
+		return true
+	}
+	c.w.send(&protocol.Transition{StartVersion: c.version, EndVersion: end, Modifications: mods, ClientClockSkew: c.skew})
+	c.version = end
+	return true
+}
+
+func readsAny(reads map[string]struct{}, tables []string) bool {
+	for _, t := range tables {
+		if _, ok := reads[t]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+var nullJournal = []byte("null")
+
+func modification(id uint32, out *outcome) protocol.StateModification {
+	logs := out.logLines
+	if logs == nil {
+		logs = []string{}
+	}
+	if out.failed {
+		return protocol.StateModification{Type: protocol.QueryFailed, QueryID: id, ErrorMessage: out.message, ErrorData: out.errData, LogLines: logs, Journal: nullJournal}
+	}
+	return protocol.StateModification{Type: protocol.QueryUpdated, QueryID: id, Value: out.value, LogLines: logs, Journal: nullJournal}
+}
+
+// resultHash hashes what a client sees of a query result: the value JSON
+// and log lines, or the error (without its request id), error data and log
+// lines.
+func resultHash(out *outcome) string {
+	h := sha256.New()
+	part := func(b []byte) {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	if out.failed {
+		part([]byte("failed"))
+		part([]byte(out.text))
+		part(out.errData)
+	} else {
+		part([]byte("ok"))
+		part(out.value)
+	}
+	for _, l := range out.logLines {
+		part([]byte(l))
+	}
+	return string(h.Sum(nil))
+}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/goconvex/convex/client/internal/jsonstr"
 )
 
 // decoder is a hand-written scanner for Convex JSON. Its walkers (anyValue
@@ -200,13 +202,8 @@ func (d *decoder) literal(lit string) *Error {
 }
 
 // plainStringByte marks the bytes that stand for themselves in a JSON
-// string: ASCII from 0x20 except '"' and '\\'.
-var plainStringByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
+// string.
+var plainStringByte = &jsonstr.Plain
 
 // readString consumes a JSON string (d.data[d.pos] is '"') and returns its
 // text. The result aliases d.data, or d.buf when the string has escapes (then

@@ -34,6 +34,7 @@ node_modules/.package-lock.json: package-lock.json package.json tests/package.js
 test-conformance: deps-npm
 	$(GOTEST) ./tests/...
 	$(NODE) --test tests/conformance/
+	$(NODE) --test tests/workos/
 
 ## test-wasm: GOOS=js GOARCH=wasm tests (not built yet).
 test-wasm:

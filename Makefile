@@ -44,9 +44,9 @@ test-wasm:
 test-e2e:
 	@echo "test-e2e: no browser e2e lane yet (issue 6); nothing to run"
 
-## demo: the local dev stack (not built yet).
+## demo: the local dev stack (deployment + issuer + example app) on loopback.
 demo:
-	@echo "demo: the dev stack does not exist yet (issue 6)"; exit 1
+	$(GO) run ./cmd/devstack
 
 ## bench: side-by-side benchmarks (not built yet).
 bench:

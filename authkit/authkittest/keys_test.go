@@ -173,3 +173,19 @@ func TestSignClaims(t *testing.T) {
 	assert.Equal(t, e.srv.KeyID(), h["kid"])
 	assert.Equal(t, jwt.MapClaims{"iss": "x", "sub": "y", "iat": claims["iat"], "exp": claims["exp"]}, claims)
 }
+
+func TestJWTTemplate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, authkittest.WithJWTTemplate(func(u authkittest.User) map[string]any {
+		m := authkittest.NameEmailTemplate(u)
+		m["sub"] = "must not override"
+		return m
+	}))
+	tok, err := e.srv.IssueTokens(ada.ID)
+	require.NoError(t, err)
+	_, claims := e.verify(tok.AccessToken)
+	assert.Equal(t, strings.TrimSpace(ada.FirstName+" "+ada.LastName), claims["name"])
+	assert.Equal(t, ada.Email, claims["email"])
+	assert.Equal(t, true, claims["email_verified"])
+	assert.Equal(t, ada.ID, claims["sub"], "registered claims win over the template")
+}

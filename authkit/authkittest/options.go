@@ -2,6 +2,7 @@ package authkittest
 
 import (
 	"crypto/rsa"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,7 @@ type config struct {
 	replayWindow   time.Duration
 	deviceInterval time.Duration
 	homepage       string
+	template       func(User) map[string]any
 }
 
 func defaultConfig() config {
@@ -205,4 +207,21 @@ func WithDeviceInterval(d time.Duration) Option {
 // acceptable return_to (default: the server's own "/" page).
 func WithHomepageURL(u string) Option {
 	return func(c *config) { c.homepage = u }
+}
+
+// WithJWTTemplate adds claims to every user access token, as a WorkOS JWT
+// template does (for example {"name": …, "email": …}, which Convex then
+// exposes on the identity). Registered claims (iss, sub, sid, jti, iat, exp,
+// aud) and organization claims are not overridden.
+func WithJWTTemplate(claims func(User) map[string]any) Option {
+	return func(c *config) { c.template = claims }
+}
+
+// NameEmailTemplate is a JWT template that adds the user's name and email.
+func NameEmailTemplate(u User) map[string]any {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = u.Email
+	}
+	return map[string]any{"name": name, "email": u.Email, "email_verified": true}
 }

@@ -162,6 +162,11 @@ func (s *Server) mintPairLocked(sess *session, org string, lifetime time.Duratio
 	now := s.cfg.clock()
 	exp := now.Add(lifetime)
 	claims := jwt.MapClaims{}
+	if s.cfg.template != nil {
+		for k, v := range s.cfg.template(u.User) {
+			claims[k] = v
+		}
+	}
 	for k, v := range extra {
 		claims[k] = v
 	}

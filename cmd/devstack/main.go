@@ -1,0 +1,47 @@
+// Command devstack runs the local dev stack on loopback: a Convex-compatible
+// deployment (convextest) with the example chat functions, a WorkOS-compatible
+// issuer (authkittest) with a sign-in page and demo users, and the built
+// example app. It prints the URLs to open and runs until interrupted.
+//
+//	go run ./cmd/devstack [-convex-addr 127.0.0.1:3210] [-authkit-addr 127.0.0.1:3211] [-app-addr 127.0.0.1:3000]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.convexAddr, "convex-addr", "127.0.0.1:3210", "address of the Convex-compatible deployment")
+	flag.StringVar(&cfg.authkitAddr, "authkit-addr", "127.0.0.1:3211", "address of the WorkOS-compatible issuer")
+	flag.StringVar(&cfg.appAddr, "app-addr", "127.0.0.1:3000", "address serving the example app")
+	flag.StringVar(&cfg.appDir, "app-dir", "examples/vite/dist", "the built example app to serve")
+	flag.DurationVar(&cfg.tokenLifetime, "token-lifetime", 5*time.Minute, "lifetime of the access tokens the issuer mints")
+	verbose := flag.Bool("v", false, "log every request and frame")
+	flag.Parse()
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := start(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+	defer st.close()
+	st.printURLs(os.Stdout)
+	<-ctx.Done()
+	fmt.Println("devstack: stopping")
+}

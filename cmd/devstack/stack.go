@@ -1,0 +1,145 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/client/convextest"
+	"github.com/goconvex/convex/internal/chat"
+)
+
+type config struct {
+	convexAddr, authkitAddr, appAddr string
+	appDir                           string
+	tokenLifetime                    time.Duration
+	logger                           *slog.Logger
+}
+
+// stack is the running dev stack.
+type stack struct {
+	convex  *convextest.Server
+	authkit *authkittest.Server
+	app     *http.Server
+	appURL  string
+	appDir  string
+}
+
+// Users of the dev stack's issuer: sign in as either (any password works
+// for both, so that two browser windows can be two people).
+var users = []authkittest.User{
+	authkittest.DemoUser,
+	{ID: "user_01DEM0USER0000000000000002", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Password: "password"},
+}
+
+// appConfig is what the example app reads at /config.json to find the
+// deployment and the issuer.
+type appConfig struct {
+	ConvexURL      string `json:"convexUrl"`
+	WorkOSClientID string `json:"workosClientId"`
+	APIHostname    string `json:"apiHostname"`
+	APIPort        int    `json:"apiPort"`
+	HTTPS          bool   `json:"https"`
+	RedirectURI    string `json:"redirectUri"`
+}
+
+func start(cfg config) (*stack, error) {
+	ln, err := net.Listen("tcp", cfg.appAddr)
+	if err != nil {
+		return nil, fmt.Errorf("failed to listen for the app on %s: %w", cfg.appAddr, err)
+	}
+	appURL := "http://" + ln.Addr().String()
+
+	ak := authkittest.NewServer(
+		authkittest.WithAddr(cfg.authkitAddr),
+		authkittest.WithUsers(users...),
+		authkittest.WithTokenLifetime(cfg.tokenLifetime),
+		authkittest.WithRedirectURIs(appURL, appURL+"/", appURL+"/callback"),
+		authkittest.WithCORSOrigins(appURL),
+		// Like a WorkOS JWT template: Convex functions see the user's name.
+		authkittest.WithJWTTemplate(authkittest.NameEmailTemplate),
+	)
+	clientID := ak.ClientID()
+	cx := convextest.NewServer(
+		convextest.WithAddr(cfg.convexAddr),
+		convextest.WithLogger(cfg.logger),
+		// The seed's two WorkOS providers (convex/auth.config.ts), with the
+		// keys of the local issuer.
+		convextest.WithAuth(
+			convextest.AuthProvider{Issuer: "https://api.workos.com/", ApplicationID: clientID, JWKS: ak.JWKSURL()},
+			convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + clientID, JWKS: ak.JWKSURL()},
+		),
+	)
+	chat.Register(cx)
+
+	host, port, _ := net.SplitHostPort(hostPort(ak.URL()))
+	var p int
+	fmt.Sscan(port, &p)
+	conf := appConfig{ConvexURL: cx.URL(), WorkOSClientID: clientID, APIHostname: host, APIPort: p, RedirectURI: appURL + "/callback"}
+
+	st := &stack{convex: cx, authkit: ak, appURL: appURL, appDir: cfg.appDir}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		json.NewEncoder(w).Encode(conf)
+	})
+	mux.Handle("/", appHandler(cfg.appDir))
+	st.app = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go st.app.Serve(ln)
+	return st, nil
+}
+
+func hostPort(u string) string {
+	const prefix = "http://"
+	if len(u) > len(prefix) && u[:len(prefix)] == prefix {
+		return u[len(prefix):]
+	}
+	return u
+}
+
+// appHandler serves the built app, with index.html for client-side routes
+// (such as /callback), or a page saying how to build it.
+func appHandler(dir string) http.Handler {
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		index := filepath.Join(dir, "index.html")
+		if _, err := os.Stat(index); errors.Is(err, os.ErrNotExist) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<!doctype html><title>goconvex dev stack</title><p>The example app is not built. Run <code>make demo</code>, which builds it.</p>`)
+			return
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.Clean("/"+r.URL.Path))); r.URL.Path != "/" && errors.Is(err, os.ErrNotExist) {
+			http.ServeFile(w, r, index)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+func (st *stack) printURLs(w io.Writer) {
+	fmt.Fprintf(w, `goconvex dev stack
+
+  Open the app:        %s
+  Sign in as:          %s or %s (password: password)
+
+  Convex deployment:   %s   (the example's functions, in memory)
+  AuthKit issuer:      %s   (client id %s)
+
+Press Ctrl-C to stop.
+`, st.appURL, users[0].Email, users[1].Email, st.convex.URL(), st.authkit.URL(), st.authkit.ClientID())
+}
+
+func (st *stack) close() {
+	st.app.Close()
+	st.convex.Close()
+	st.authkit.Close()
+}

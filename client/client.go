@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -46,7 +45,7 @@ func New(address string, opts ...Option) (*Client, error) {
 		done:    make(chan struct{}),
 		closing: make(chan struct{}),
 	}
-	l := newLoop(c, wsURL, core.New(rand.Text()))
+	l := newLoop(c, wsURL, core.New(newSessionID()))
 	go l.run()
 	return c, nil
 }

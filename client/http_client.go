@@ -1,3 +1,5 @@
+//go:build !js
+
 package client
 
 import (
@@ -44,7 +46,7 @@ func NewHTTPClient(address string, opts ...Option) (*HTTPClient, error) {
 	if err := checkDeploymentURL(address, o.skipURLCheck, o.allowInsecure); err != nil {
 		return nil, err
 	}
-	hc := o.httpClient
+	hc := o.http.client
 	if hc == nil {
 		hc = http.DefaultClient
 	}

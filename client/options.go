@@ -2,7 +2,6 @@ package client
 
 import (
 	"log/slog"
-	"net/http"
 	"time"
 )
 
@@ -15,7 +14,7 @@ type options struct {
 	allowInsecure       bool
 	inactivityThreshold time.Duration
 	dialTimeout         time.Duration
-	httpClient          *http.Client
+	http                httpOptions // options of the HTTPClient (none under GOOS=js)
 	random              func() float64
 }
 
@@ -55,15 +54,6 @@ func WithServerInactivityThreshold(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
 			o.inactivityThreshold = d
-		}
-	}
-}
-
-// WithHTTPClient sets the http.Client of the HTTPClient's requests.
-func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) {
-		if c != nil {
-			o.httpClient = c
 		}
 	}
 }

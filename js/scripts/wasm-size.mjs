@@ -1,0 +1,29 @@
+// Prints the raw, gzip -9 and brotli (quality 11) sizes of a wasm binary,
+// and checks the gzip size against the budget (notes: DESIGN.md, ≤ 1.0 MB).
+// gzip and brotli use their CLIs when installed, else node's zlib.
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { brotliCompressSync, gzipSync, constants } from "node:zlib";
+
+const file = process.argv[2];
+const budget = Number(process.env.WASM_GZIP_BUDGET ?? 1_000_000);
+const bytes = readFileSync(file);
+
+function viaCli(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { input: bytes, maxBuffer: 64 << 20 }).length;
+  } catch {
+    return undefined;
+  }
+}
+const gz = viaCli("gzip", ["-9", "-c"]) ?? gzipSync(bytes, { level: 9 }).length;
+const br =
+  viaCli("brotli", ["-q", "11", "-c"]) ??
+  brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }).length;
+const fmt = (n) => `${n.toLocaleString("en-US")} B (${(n / 1e6).toFixed(2)} MB)`;
+console.log(`${file}`);
+console.log(`  raw      ${fmt(bytes.length)}`);
+console.log(`  gzip -9  ${fmt(gz)}   budget ${fmt(budget)}: ${gz <= budget ? "within" : `OVER by ${fmt(gz - budget)}`}`);
+console.log(`  brotli   ${fmt(br)}`);

@@ -1,0 +1,480 @@
+/**
+ * ConvexWasmClient: the Go Convex client, running as WebAssembly, behind an
+ * API shaped like convex's own clients.
+ *
+ * @module
+ */
+import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
+import {
+  getFunctionName,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionReturnType,
+} from "convex/server";
+import { loadGoConvex, type WasmSource } from "./loader.js";
+import {
+  unwrap,
+  type AuthKitState,
+  type GetAccessToken,
+  type LogLevel,
+  type WasmAuthState,
+  type WasmConnectionState,
+  type WasmFunctionErrorJSON,
+  type WasmHandle,
+  type WasmUpdate,
+} from "./wasm_api.js";
+
+/** A function reference (`api.messages.list`) or its name (`"messages:list"`). */
+export type FunctionLike<Type extends "query" | "mutation" | "action"> = FunctionReference<Type> | string;
+
+type ArgsOf<F> = F extends FunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
+type ReturnOf<F> = F extends FunctionReference<any> ? FunctionReturnType<F> : any;
+
+/** The fetcher of ConvexProviderWithAuth (convex's AuthTokenFetcher). */
+export type AuthTokenFetcher = (args: { forceRefreshToken: boolean }) => Promise<string | null | undefined>;
+
+export interface ConvexWasmClientOptions {
+  /** Where to load goconvex.wasm from (default: beside this module). */
+  wasm?: WasmSource;
+  /** What the Go client logs to the console (default "warn"). */
+  logLevel?: LogLevel;
+  /** Skip the checks on the deployment URL (convex's skipConvexDeploymentUrlCheck). */
+  skipConvexDeploymentUrlCheck?: boolean;
+}
+
+/** The connection state, as convex's `ConnectionState`. */
+export interface ConnectionState {
+  hasInflightRequests: boolean;
+  isWebSocketConnected: boolean;
+  timeOfOldestInflightRequest: Date | null;
+  hasEverConnected: boolean;
+  connectionCount: number;
+  connectionRetries: number;
+  inflightMutations: number;
+  inflightActions: number;
+  /** goconvex only: the last connection-level failure the client recovered from. */
+  lastError: string | null;
+}
+
+/** An unsubscribe function that can also read the subscription's latest value. */
+export interface Unsubscribe<T> {
+  (): void;
+  unsubscribe(): void;
+  getCurrentValue(): T | undefined;
+}
+
+/** A query's cached outcome. Its identity changes only when the result does. */
+export type QueryResult = { value: Value } | { error: Error };
+
+/** A query watched by React: see {@link ConvexWasmClient.watchQuery}. */
+export interface QueryWatch {
+  /** Adds a listener called after each new result; returns its remover. */
+  subscribe(listener: () => void): () => void;
+  /** The latest result, or undefined before the first. */
+  getSnapshot(): QueryResult | undefined;
+}
+
+interface Entry {
+  token: string;
+  name: string;
+  argsJSON: string;
+  id: number | undefined; // the Go subscription, once made
+  result: QueryResult | undefined;
+  listeners: Set<() => void>;
+}
+
+const initialConnectionState: ConnectionState = {
+  hasInflightRequests: false,
+  isWebSocketConnected: false,
+  timeOfOldestInflightRequest: null,
+  hasEverConnected: false,
+  connectionCount: 0,
+  connectionRetries: 0,
+  inflightMutations: 0,
+  inflightActions: 0,
+  lastError: null,
+};
+
+/**
+ * A Convex client running the Go client compiled to WebAssembly. Like
+ * ConvexReactClient it can be created at module level: the wasm loads in
+ * the background and calls made meanwhile run once it is ready.
+ *
+ * Function arguments and results are Convex values (bigint, ArrayBuffer, …):
+ * they are encoded with convex/values and cross into Go as Convex JSON.
+ */
+export class ConvexWasmClient {
+  readonly address: string;
+  private handle: WasmHandle | undefined;
+  private pending: Array<(h: WasmHandle) => void> = [];
+  private loadError: unknown;
+  private closed = false;
+  private readonly entries = new Map<string, Entry>();
+  private readonly byId = new Map<number, Entry>();
+  private connection: ConnectionState = initialConnectionState;
+  private readonly connectionListeners = new Set<(s: ConnectionState) => void>();
+  private authGeneration = 0;
+  /** Resolves when the wasm is loaded and the Go client created. */
+  readonly ready: Promise<void>;
+
+  constructor(address: string, options: ConvexWasmClientOptions = {}) {
+    if (typeof address !== "string") {
+      throw new Error("ConvexWasmClient needs the deployment URL, e.g. https://happy-animal-123.convex.cloud");
+    }
+    this.address = address;
+    this.ready = loadGoConvex(options.wasm).then((api) => {
+      if (this.closed) {
+        return;
+      }
+      const createOptions: { logLevel?: LogLevel; skipDeploymentUrlCheck?: boolean } = {};
+      if (options.logLevel !== undefined) createOptions.logLevel = options.logLevel;
+      if (options.skipConvexDeploymentUrlCheck) createOptions.skipDeploymentUrlCheck = true;
+      const h = unwrap(api.create(address, createOptions));
+      this.handle = h;
+      unwrap(h.onConnectionState((json) => this.onConnectionState(json)));
+      const queued = this.pending;
+      this.pending = [];
+      for (const fn of queued) {
+        fn(h);
+      }
+    });
+    this.ready.catch((e: unknown) => {
+      this.loadError = e;
+      console.error("goconvex: failed to start the wasm client", e);
+    });
+  }
+
+  /** Runs fn with the Go client now, or once it is ready (in call order). */
+  private run(fn: (h: WasmHandle) => void): void {
+    if (this.closed) {
+      return;
+    }
+    if (this.handle !== undefined) {
+      fn(this.handle);
+    } else {
+      this.pending.push(fn);
+    }
+  }
+
+  private async handleForCall(): Promise<WasmHandle> {
+    if (this.closed) {
+      throw new Error("ConvexWasmClient has already been closed.");
+    }
+    if (this.handle === undefined) {
+      await this.ready;
+    }
+    if (this.handle === undefined) {
+      throw this.loadError instanceof Error ? this.loadError : new Error("ConvexWasmClient has already been closed.");
+    }
+    return this.handle;
+  }
+
+  // ---- one-shot calls
+
+  /** Runs a query once (resolving with the first result, as convex's client.query). */
+  async query<Q extends FunctionLike<"query">>(query: Q, args?: ArgsOf<Q>): Promise<ReturnOf<Q>> {
+    return this.call("query", query, args);
+  }
+
+  /** Runs a mutation; resolves once its writes are visible to this client's queries. */
+  async mutation<M extends FunctionLike<"mutation">>(mutation: M, args?: ArgsOf<M>): Promise<ReturnOf<M>> {
+    return this.call("mutation", mutation, args);
+  }
+
+  /** Runs an action. */
+  async action<A extends FunctionLike<"action">>(action: A, args?: ArgsOf<A>): Promise<ReturnOf<A>> {
+    return this.call("action", action, args);
+  }
+
+  private async call(kind: "query" | "mutation" | "action", fn: FunctionLike<any>, args: unknown): Promise<any> {
+    const name = functionName(fn);
+    const argsJSON = encodeArgs(args);
+    const h = await this.handleForCall();
+    let json: string;
+    try {
+      json = await h[kind](name, argsJSON);
+    } catch (e) {
+      throw callError(e);
+    }
+    return jsonToConvex(JSON.parse(json));
+  }
+
+  // ---- subscriptions
+
+  /**
+   * Subscribes to a query, as convex's ConvexClient.onUpdate: callback gets
+   * each new result (the cached one first, asynchronously, if there is one);
+   * a failed query calls onError (or logs). Returns the unsubscriber.
+   */
+  onUpdate<Q extends FunctionLike<"query">>(
+    query: Q,
+    args: ArgsOf<Q>,
+    callback: (result: ReturnOf<Q>) => unknown,
+    onError?: (e: Error) => unknown,
+  ): Unsubscribe<ReturnOf<Q>> {
+    const watch = this.watchQuery(query, args);
+    let last: QueryResult | undefined;
+    const notify = () => {
+      const r = watch.getSnapshot();
+      if (r === undefined || r === last) {
+        return;
+      }
+      last = r;
+      if ("error" in r) {
+        if (onError) onError(r.error);
+        else console.error(r.error);
+      } else {
+        callback(r.value as ReturnOf<Q>);
+      }
+    };
+    const remove = watch.subscribe(notify);
+    if (watch.getSnapshot() !== undefined) {
+      queueMicrotask(notify);
+    }
+    const unsubscribe = (() => remove()) as Unsubscribe<ReturnOf<Q>>;
+    unsubscribe.unsubscribe = unsubscribe;
+    unsubscribe.getCurrentValue = () => {
+      const r = watch.getSnapshot();
+      if (r === undefined) return undefined;
+      if ("error" in r) throw r.error;
+      return r.value as ReturnOf<Q>;
+    };
+    return unsubscribe;
+  }
+
+  /**
+   * A query as React's useSyncExternalStore wants it. Creating a watch costs
+   * nothing; the Go subscription starts with the first listener and stops a
+   * microtask after the last one leaves (so StrictMode's unmount-remount
+   * keeps it, and its result). Watches of the same query and arguments share
+   * one subscription and one cached result.
+   */
+  watchQuery<Q extends FunctionLike<"query">>(query: Q, args?: ArgsOf<Q>): QueryWatch {
+    const name = functionName(query);
+    const argsJSON = encodeArgs(args);
+    const token = name + "\u0000" + argsJSON;
+    return {
+      subscribe: (listener) => this.addListener(token, name, argsJSON, listener),
+      getSnapshot: () => this.entries.get(token)?.result,
+    };
+  }
+
+  private addListener(token: string, name: string, argsJSON: string, listener: () => void): () => void {
+    let e = this.entries.get(token);
+    if (e === undefined) {
+      const entry: Entry = { token, name, argsJSON, id: undefined, result: undefined, listeners: new Set() };
+      e = entry;
+      this.entries.set(token, entry);
+      this.run((h) => {
+        if (this.entries.get(token) !== entry) {
+          return; // released before the client was ready
+        }
+        const id = unwrap(h.subscribe(name, argsJSON, this.onBatch));
+        entry.id = id;
+        this.byId.set(id, entry);
+      });
+    }
+    const entry = e;
+    // A distinct wrapper per call, so one function can listen twice.
+    const fn = () => listener();
+    entry.listeners.add(fn);
+    return () => {
+      if (!entry.listeners.delete(fn) || entry.listeners.size > 0) {
+        return;
+      }
+      queueMicrotask(() => {
+        if (entry.listeners.size > 0 || this.entries.get(token) !== entry) {
+          return;
+        }
+        this.entries.delete(token);
+        if (entry.id !== undefined) {
+          this.byId.delete(entry.id);
+          const id = entry.id;
+          this.run((h) => void h.unsubscribe(id));
+        }
+      });
+    };
+  }
+
+  /** Receives one transition's results: updates every cache entry, then notifies. */
+  private readonly onBatch = (json: string): void => {
+    const updates = JSON.parse(json) as WasmUpdate[];
+    const touched: Entry[] = [];
+    for (const u of updates) {
+      const e = this.byId.get(u.id);
+      if (e === undefined) {
+        continue;
+      }
+      e.result = "error" in u ? { error: functionError(u.error) } : { value: jsonToConvex(u.value as any) };
+      if (!touched.includes(e)) {
+        touched.push(e);
+      }
+    }
+    for (const e of touched) {
+      for (const l of [...e.listeners]) {
+        try {
+          l();
+        } catch (err) {
+          console.error(err);
+        }
+      }
+    }
+  };
+
+  // ---- auth
+
+  /**
+   * Authenticates with tokens from fetchToken (convex's setAuth):
+   * null/undefined means signed out; a rejection is a transient failure
+   * (goconvex keeps the session and retries, where convex wedges).
+   * onChange(isAuthenticated) is called when the deployment confirms a
+   * token or auth ends; onRefreshChange while a rejected token is replaced.
+   */
+  setAuth(
+    fetchToken: AuthTokenFetcher,
+    onChange?: (isAuthenticated: boolean) => void,
+    onRefreshChange?: (isRefreshing: boolean) => void,
+  ): void {
+    const onState = this.authListener(onChange, onRefreshChange);
+    this.run((h) => unwrap(h.setAuth(fetchToken, onState)));
+  }
+
+  /**
+   * Authenticates with AuthKit: the Go authkit.Provider (last good token,
+   * single-flight fetches, forced refreshes that really refresh, transient
+   * failures kept apart from sign-outs, proactive refresh before expiry)
+   * runs over authkit-react's getAccessToken. A LoginRequiredError (or a
+   * RefreshError with isTransient false) signs out; any other rejection is
+   * transient. state is authkit-react's {isLoading, signedIn: user !== null};
+   * pass later changes to {@link authKitState}.
+   */
+  setAuthKit(
+    getAccessToken: GetAccessToken,
+    state: AuthKitState,
+    onChange?: (isAuthenticated: boolean) => void,
+    onRefreshChange?: (isRefreshing: boolean) => void,
+  ): void {
+    const onState = this.authListener(onChange, onRefreshChange);
+    this.run((h) => unwrap(h.setAuthKit(getAccessToken, state, onState)));
+  }
+
+  /**
+   * Forwards authkit-react's isLoading and signed-in state to the Go AuthKit
+   * provider: settled without a user signs the client out; a user again
+   * resumes fetching tokens.
+   */
+  authKitState(state: AuthKitState): void {
+    this.run((h) => unwrap(h.authKitState(state)));
+  }
+
+  /** Signs the client out and forgets the token source. */
+  clearAuth(): void {
+    this.authGeneration++;
+    this.run((h) => unwrap(h.clearAuth()));
+  }
+
+  private authListener(
+    onChange?: (isAuthenticated: boolean) => void,
+    onRefreshChange?: (isRefreshing: boolean) => void,
+  ): (json: string) => void {
+    const generation = ++this.authGeneration;
+    let refreshing = false;
+    return (json) => {
+      if (generation !== this.authGeneration) {
+        return; // a later setAuth or clearAuth superseded this one
+      }
+      const st = JSON.parse(json) as WasmAuthState;
+      if (st.isRefreshing !== refreshing) {
+        refreshing = st.isRefreshing;
+        onRefreshChange?.(refreshing);
+      }
+      if (!st.isLoading) {
+        onChange?.(st.isAuthenticated);
+      }
+    };
+  }
+
+  // ---- connection state
+
+  /** The current connection state. */
+  connectionState(): ConnectionState {
+    return this.connection;
+  }
+
+  /** Calls cb on every connection state change; returns the unsubscriber. */
+  subscribeToConnectionState(cb: (state: ConnectionState) => void): () => void {
+    this.connectionListeners.add(cb);
+    return () => {
+      this.connectionListeners.delete(cb);
+    };
+  }
+
+  private onConnectionState(json: string): void {
+    const s = JSON.parse(json) as WasmConnectionState;
+    this.connection = {
+      ...s,
+      timeOfOldestInflightRequest: s.timeOfOldestInflightRequest === null ? null : new Date(s.timeOfOldestInflightRequest),
+    };
+    for (const cb of [...this.connectionListeners]) {
+      cb(this.connection);
+    }
+  }
+
+  // ---- lifecycle
+
+  /** Closes the connection; later calls fail. */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.pending = [];
+    this.entries.clear();
+    this.byId.clear();
+    this.connectionListeners.clear();
+    const h = this.handle;
+    this.handle = undefined;
+    if (h !== undefined) {
+      await h.close();
+    }
+  }
+}
+
+/** The canonical name of a function reference or name. */
+export function functionName(fn: FunctionLike<any>): string {
+  return typeof fn === "string" ? fn : getFunctionName(fn);
+}
+
+function encodeArgs(args: unknown): string {
+  if (args === undefined || args === null) {
+    return "{}";
+  }
+  if (typeof args !== "object" || Array.isArray(args)) {
+    throw new Error("Convex function arguments must be an object, got " + (Array.isArray(args) ? "an array" : typeof args));
+  }
+  return JSON.stringify(convexToJson(args as Value));
+}
+
+const kindPrefix: Record<string, string> = { query: "Q", mutation: "M", action: "A" };
+
+/** Builds the Error convex's client throws for a failed function: a ConvexError carrying data when the function threw one. */
+export function functionError(e: WasmFunctionErrorJSON): Error {
+  if (e.kind === undefined || e.function === undefined) {
+    return new Error(e.message);
+  }
+  const message = `[CONVEX ${kindPrefix[e.kind] ?? "?"}(${e.function})] ${e.errorMessage ?? ""}\n  Called by client`;
+  if (e.data === undefined) {
+    return new Error(message);
+  }
+  const err = new ConvexError<any>(message);
+  const data = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+  err.data = jsonToConvex(data);
+  return err;
+}
+
+function callError(e: unknown): Error {
+  if (e instanceof Error && typeof (e as { kind?: unknown }).kind === "string") {
+    return functionError(e as unknown as WasmFunctionErrorJSON);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}

@@ -1,0 +1,134 @@
+/**
+ * React bindings with the names and behaviour of convex/react: an app moves
+ * to the wasm client by changing its imports and its client construction.
+ *
+ * @module
+ */
+import { createContext, createElement, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from "react";
+import { convexToJson, type Value } from "convex/values";
+import {
+  ConvexWasmClient,
+  functionName,
+  type ConnectionState,
+  type FunctionLike,
+  type QueryResult,
+} from "./client.js";
+import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
+
+const ConvexContext = createContext<ConvexWasmClient | undefined>(undefined);
+
+/** Makes client available to the hooks below it. */
+export function ConvexProvider({ client, children }: { client: ConvexWasmClient; children?: ReactNode }) {
+  return createElement(ConvexContext.Provider, { value: client }, children);
+}
+
+/** The client of the nearest ConvexProvider (undefined outside one). */
+export function useConvex(): ConvexWasmClient {
+  return useContext(ConvexContext) as ConvexWasmClient;
+}
+
+function requireClient(hook: string): ConvexWasmClient {
+  // eslint-disable-next-line react-hooks/rules-of-hooks
+  const client = useContext(ConvexContext);
+  if (client === undefined) {
+    throw new Error(
+      `Could not find Convex client! \`${hook}\` must be used in the React component tree under \`ConvexProvider\`. Did you forget it?`,
+    );
+  }
+  return client;
+}
+
+type EmptyObject = Record<string, never>;
+type QueryArgsOrSkip<Q> =
+  Q extends FunctionReference<"query">
+    ? FunctionArgs<Q> extends EmptyObject
+      ? [args?: EmptyObject | "skip"]
+      : [args: FunctionArgs<Q> | "skip"]
+    : [args?: Record<string, Value> | "skip"];
+type Returns<F> = F extends FunctionReference<any> ? FunctionReturnType<F> : any;
+type Args<F> = F extends FunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
+
+const noSubscribe = () => () => {};
+const noSnapshot = () => undefined;
+
+/**
+ * Subscribes to a query: undefined while loading, then each new result.
+ * A failed query throws its error (a ConvexError when the function threw
+ * one) for the nearest error boundary, as convex/react does. Pass "skip"
+ * to not subscribe.
+ */
+export function useQuery<Q extends FunctionLike<"query">>(query: Q, ...args: QueryArgsOrSkip<Q>): Returns<Q> | undefined {
+  const client = requireClient("useQuery");
+  const skip = args[0] === "skip";
+  const argsObject = (skip ? {} : (args[0] ?? {})) as Record<string, Value>;
+  const name = functionName(query);
+  // Keyed on the encoded arguments: equal arguments keep the subscription.
+  const argsKey = JSON.stringify(convexToJson(argsObject));
+  const watch = useMemo(
+    () => (skip ? undefined : client.watchQuery(name, argsObject)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [client, name, argsKey, skip],
+  );
+  const result: QueryResult | undefined = useSyncExternalStore(
+    watch?.subscribe ?? noSubscribe,
+    watch?.getSnapshot ?? noSnapshot,
+    watch?.getSnapshot ?? noSnapshot,
+  );
+  if (result === undefined) {
+    return undefined;
+  }
+  if ("error" in result) {
+    throw result.error;
+  }
+  return result.value as Returns<Q>;
+}
+
+/** A function that runs a mutation with its arguments. */
+export type ReactMutation<M> = (...args: Args<M> extends EmptyObject ? [args?: Args<M>] : [args: Args<M>]) => Promise<Returns<M>>;
+/** A function that runs an action with its arguments. */
+export type ReactAction<A> = ReactMutation<A>;
+
+/** Returns a stable function that runs the mutation. */
+export function useMutation<M extends FunctionLike<"mutation">>(mutation: M): ReactMutation<M> {
+  const client = requireClient("useMutation");
+  const name = functionName(mutation);
+  return useMemo(
+    () =>
+      ((args?: Record<string, Value>) => {
+        assertNotEvent(args);
+        return client.mutation(name, args);
+      }) as ReactMutation<M>,
+    [client, name],
+  );
+}
+
+/** Returns a stable function that runs the action. */
+export function useAction<A extends FunctionLike<"action">>(action: A): ReactAction<A> {
+  const client = requireClient("useAction");
+  const name = functionName(action);
+  return useMemo(
+    () =>
+      ((args?: Record<string, Value>) => {
+        assertNotEvent(args);
+        return client.action(name, args);
+      }) as ReactAction<A>,
+    [client, name],
+  );
+}
+
+/** The connection state, re-rendering on each change. */
+export function useConvexConnectionState(): ConnectionState {
+  const client = requireClient("useConvexConnectionState");
+  const subscribe = useCallback((cb: () => void) => client.subscribeToConnectionState(cb), [client]);
+  const get = useCallback(() => client.connectionState(), [client]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+// A mutation passed straight to onClick gets a React event as arguments.
+function assertNotEvent(v: unknown): void {
+  if (typeof v === "object" && v !== null && "bubbles" in v && "persist" in v && "isDefaultPrevented" in v) {
+    throw new Error(
+      "A Convex function was called with a React event as its arguments. Wrap it: onClick={() => send()}, not onClick={send}.",
+    );
+  }
+}

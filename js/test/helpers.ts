@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConvexWasmClient } from "../src/index.js";
+
+/** The URLs wasm/internal/testenv exports (make test-wasm). */
+export function env(name: string): string {
+  const v = process.env[name];
+  if (!v) {
+    throw new Error(`${name} is not set: run the JS tests through wasm/internal/testenv (make test-wasm)`);
+  }
+  return v;
+}
+
+export const convexUrl = () => env("GOCONVEX_TEST_CONVEX_URL");
+export const helperUrl = () => env("GOCONVEX_TEST_HELPER_URL");
+
+let wasm: Uint8Array | undefined;
+
+/** A client on the test deployment, over the real wasm binary. */
+export function newClient(): ConvexWasmClient {
+  // (A path, not a URL: happy-dom replaces the URL class.)
+  wasm ??= readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../dist/goconvex.wasm"));
+  return new ConvexWasmClient(convexUrl(), { wasm, logLevel: "error" });
+}
+
+/** A JWT the test deployment accepts (minted by testenv's issuer). */
+export async function mintToken(sub: string, name: string, ttlSeconds = 600): Promise<string> {
+  const r = await fetch(`${helperUrl()}/token?sub=${encodeURIComponent(sub)}&name=${encodeURIComponent(name)}&ttl=${ttlSeconds}`);
+  return r.text();
+}
+
+/** The deployment's live connections and subscribed queries. */
+export async function stats(): Promise<{ connections: number; subscriptions: number }> {
+  const r = await fetch(`${helperUrl()}/control/stats`);
+  return (await r.json()) as { connections: number; subscriptions: number };
+}
+
+/** Polls fn until it returns true (or throws after timeoutMs). */
+export async function eventually(fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2)}`;

@@ -13,7 +13,7 @@ UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '/tests/')
 all: test
 
 ## test: every lane that exists (what CI runs).
-test: vet test-go test-conformance test-wasm test-e2e
+test: vet test-go test-conformance test-wasm test-example test-e2e
 
 vet:
 	$(GO) vet ./...
@@ -36,25 +36,91 @@ test-conformance: deps-npm
 	$(NODE) --test tests/conformance/
 	$(NODE) --test tests/workos/
 
-## test-wasm: GOOS=js GOARCH=wasm tests (not built yet).
-test-wasm:
-	@echo "test-wasm: no wasm lane yet (issue 5); nothing to run"
+## test-wasm: the wasm lane. GOOS=js GOARCH=wasm tests of the js transport,
+## the bridge and the client under node 20 (--experimental-websocket) and in
+## Chromium (wasmbrowsertest), the React bindings under vitest, and the
+## browser e2e (playwright-core: AuthKit sign-in, subscribe, mutate), all
+## against native convextest/authkittest servers that testenv starts.
+test-wasm: wasm ensure-chromium wasm-tools
+	@echo "== wasm: Go tests under node"
+	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) $(WASM_PKGS)
+	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -run '^TestJS' ./client
+	@echo "== wasm: Go tests in Chromium"
+	PATH="$(CURDIR)/bin/chromebin:$$PATH" $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -exec $(CURDIR)/bin/wasmbrowsertest $(WASM_PKGS)
+	PATH="$(CURDIR)/bin/chromebin:$$PATH" $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -exec $(CURDIR)/bin/wasmbrowsertest -run '^TestJS' ./client
+	@echo "== wasm: React bindings (tsc strict, then vitest over the real wasm client)"
+	cd js && npx tsc -p tsconfig.json --noEmit
+	NODE_OPTIONS=--experimental-websocket $(TESTENV) -- npm -w js exec -- vitest run
+	@echo "== wasm: browser e2e (Chromium, AuthKit sign-in)"
+	cd js && npx vite build -c e2e/vite.config.ts
+	$(TESTENV) -static js/e2e/dist -- $(NODE) js/e2e/run.mjs
 
-## test-e2e: browser end-to-end tests (not built yet).
-test-e2e:
-	@echo "test-e2e: no browser e2e lane yet (issue 6); nothing to run"
+# The wasm lane's helpers: GOOS=js packages with tests, the native peer
+# runner, wasmbrowsertest (from the Go module proxy, outside go.mod) and a
+# headless_shell wrapper that runs Debian's chromium without the sandbox
+# (root cannot use it) on this closed network.
+WASM_PKGS     = ./client/internal/transport ./wasm/...
+WASM_ENV      = GOOS=js GOARCH=wasm
+WASM_GOTEST   = $(GO) test -count=1
+WASM_EXEC_DIR = $(shell $(GO) env GOROOT)/lib/wasm
+TESTENV       = bin/testenv -q
 
-## demo: the local dev stack (deployment + issuer + example app) on loopback.
-demo:
-	$(GO) run ./cmd/devstack
+.PHONY: wasm-tools ensure-chromium
+wasm-tools:
+	$(GO) build -o bin/testenv ./wasm/internal/testenv
+	@test -x bin/wasmbrowsertest || GOBIN="$(CURDIR)/bin" $(GO) install github.com/agnivade/wasmbrowsertest@v0.11.0
+	@mkdir -p bin/chromebin
+	@printf '#!/bin/sh\nexec /usr/bin/chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync "$$@"\n' > bin/chromebin/headless_shell
+	@chmod +x bin/chromebin/headless_shell
+
+## ensure-chromium: install Debian's chromium unless /usr/bin/chromium exists.
+ensure-chromium:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+## test-e2e: browser e2e of the Vite example against the dev stack (Debian's
+## chromium + playwright-core, tests/e2e/): sign-in through the hosted login
+## page, two users chatting live, sign-out, 10 s tokens watched for 45 s, and
+## every connection cut while a send is pending. Screenshots and dev stack
+## logs go to tests/artifacts/e2e/.
+test-e2e: ensure-chromium example
+	$(GO) build -o bin/devstack ./cmd/devstack
+	DEVSTACK=bin/devstack $(NODE) --test --test-concurrency=1 tests/e2e/
+
+.PHONY: example test-example
+
+## example: build the Vite example into examples/vite/dist (git-ignored), on
+## the wasm client and the js package that `make wasm` builds.
+example: deps-npm wasm
+	npm -w examples/vite run build
+
+## test-example: type-check the example app and its convex/ functions with
+## tsc --noEmit against the convex package, and check that the committed
+## convex/_generated/ is what the convex code generator emits.
+test-example: deps-npm wasm
+	npm -w examples/vite run codegen:check
+	npm -w examples/vite run typecheck
+
+## demo: build the wasm client, the js package and the example, then run the
+## local dev stack serving it on loopback until Ctrl-C; it prints what to
+## open. Flags for cmd/devstack go in DEMO_FLAGS (e.g. -token-lifetime 30s).
+DEMO_FLAGS ?=
+demo: example
+	$(GO) build -o bin/devstack ./cmd/devstack
+	bin/devstack $(DEMO_FLAGS)
 
 ## bench: side-by-side benchmarks (not built yet).
 bench:
 	@echo "bench: no benchmarks yet (issue 9)"
 
-## wasm: build the wasm client (not built yet).
-wasm:
-	@echo "wasm: no wasm build yet (issue 5)"
+## wasm: build the wasm client and the JS package into js/dist (git-ignored):
+## goconvex.wasm (-trimpath -s -w), Go's wasm_exec.js, the tsc output; then
+## print its raw, gzip -9 and brotli sizes against the 1.0 MB gzip target.
+wasm: deps-npm
+	@mkdir -p js/dist
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o js/dist/goconvex.wasm ./wasm
+	cp "$(WASM_EXEC_DIR)/wasm_exec.js" js/dist/wasm_exec.js
+	cd js && npx tsc -p tsconfig.build.json
+	@$(NODE) js/scripts/wasm-size.mjs js/dist/goconvex.wasm
 
 ## fuzz: run each fuzz target for FUZZTIME.
 FUZZTIME ?= 30s

@@ -4,6 +4,10 @@
 // example app. It prints the URLs to open and runs until interrupted.
 //
 //	go run ./cmd/devstack [-convex-addr 127.0.0.1:3210] [-authkit-addr 127.0.0.1:3211] [-app-addr 127.0.0.1:3000]
+//
+// Tests start it on free ports (-convex-addr 127.0.0.1:0 …) and read the
+// addresses it got from -info-file; -e2e-control adds fault injection
+// endpoints for browser tests (see e2eControl).
 package main
 
 import (
@@ -24,6 +28,8 @@ func main() {
 	flag.StringVar(&cfg.appAddr, "app-addr", "127.0.0.1:3000", "address serving the example app")
 	flag.StringVar(&cfg.appDir, "app-dir", "examples/vite/dist", "the built example app to serve")
 	flag.DurationVar(&cfg.tokenLifetime, "token-lifetime", 5*time.Minute, "lifetime of the access tokens the issuer mints")
+	flag.BoolVar(&cfg.e2eControl, "e2e-control", false, "serve test-only fault injection endpoints under /_e2e/ on the app server")
+	infoFile := flag.String("info-file", "", "write the stack's URLs as JSON to this file once it is listening")
 	verbose := flag.Bool("v", false, "log every request and frame")
 	flag.Parse()
 
@@ -41,6 +47,12 @@ func main() {
 		os.Exit(1)
 	}
 	defer st.close()
+	if *infoFile != "" {
+		if err := st.writeInfo(*infoFile); err != nil {
+			fmt.Fprintln(os.Stderr, "devstack:", err)
+			os.Exit(1)
+		}
+	}
 	st.printURLs(os.Stdout)
 	<-ctx.Done()
 	fmt.Println("devstack: stopping")

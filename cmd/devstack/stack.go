@@ -22,6 +22,9 @@ type config struct {
 	appDir                           string
 	tokenLifetime                    time.Duration
 	logger                           *slog.Logger
+	// e2eControl serves the test-only fault injection endpoints under
+	// /_e2e/ (see e2eControl).
+	e2eControl bool
 }
 
 // stack is the running dev stack.
@@ -31,6 +34,7 @@ type stack struct {
 	app     *http.Server
 	appURL  string
 	appDir  string
+	e2e     *e2eControl // nil unless config.e2eControl
 }
 
 // Users of the dev stack's issuer: sign in as either (any password works
@@ -64,11 +68,14 @@ func start(cfg config) (*stack, error) {
 		authkittest.WithTokenLifetime(cfg.tokenLifetime),
 		authkittest.WithRedirectURIs(appURL, appURL+"/", appURL+"/callback"),
 		authkittest.WithCORSOrigins(appURL),
+		// Signing out comes back to the app.
+		authkittest.WithHomepageURL(appURL+"/"),
 		// Like a WorkOS JWT template: Convex functions see the user's name.
 		authkittest.WithJWTTemplate(authkittest.NameEmailTemplate),
 	)
 	clientID := ak.ClientID()
-	cx := convextest.NewServer(
+	var e2e *e2eControl
+	cxOpts := []convextest.Option{
 		convextest.WithAddr(cfg.convexAddr),
 		convextest.WithLogger(cfg.logger),
 		// The seed's two WorkOS providers (convex/auth.config.ts), with the
@@ -77,7 +84,12 @@ func start(cfg config) (*stack, error) {
 			convextest.AuthProvider{Issuer: "https://api.workos.com/", ApplicationID: clientID, JWKS: ak.JWKSURL()},
 			convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + clientID, JWKS: ak.JWKSURL()},
 		),
-	)
+	}
+	if cfg.e2eControl {
+		e2e = &e2eControl{}
+		cxOpts = append(cxOpts, convextest.WithFrameObserver(e2e.observe))
+	}
+	cx := convextest.NewServer(cxOpts...)
 	chat.Register(cx)
 
 	host, port, _ := net.SplitHostPort(hostPort(ak.URL()))
@@ -85,8 +97,16 @@ func start(cfg config) (*stack, error) {
 	fmt.Sscan(port, &p)
 	conf := appConfig{ConvexURL: cx.URL(), WorkOSClientID: clientID, APIHostname: host, APIPort: p, RedirectURI: appURL + "/callback"}
 
-	st := &stack{convex: cx, authkit: ak, appURL: appURL, appDir: cfg.appDir}
+	st := &stack{convex: cx, authkit: ak, appURL: appURL, appDir: cfg.appDir, e2e: e2e}
 	mux := http.NewServeMux()
+	if e2e != nil {
+		e2e.convex = cx
+		e2e.register(mux)
+	} else {
+		mux.HandleFunc("/_e2e/", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "the e2e control endpoints are off (devstack -e2e-control)", http.StatusNotFound)
+		})
+	}
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -136,6 +156,28 @@ func (st *stack) printURLs(w io.Writer) {
 
 Press Ctrl-C to stop.
 `, st.appURL, users[0].Email, users[1].Email, st.convex.URL(), st.authkit.URL(), st.authkit.ClientID())
+}
+
+// stackInfo is what -info-file holds.
+type stackInfo struct {
+	AppURL     string `json:"appUrl"`
+	ConvexURL  string `json:"convexUrl"`
+	AuthKitURL string `json:"authkitUrl"`
+	ClientID   string `json:"clientId"`
+}
+
+// writeInfo writes the stack's URLs as JSON to path, atomically (a reader
+// polling for the file never sees it half written).
+func (st *stack) writeInfo(path string) error {
+	b, err := json.Marshal(stackInfo{AppURL: st.appURL, ConvexURL: st.convex.URL(), AuthKitURL: st.authkit.URL(), ClientID: st.authkit.ClientID()})
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func (st *stack) close() {

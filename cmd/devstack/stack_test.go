@@ -43,6 +43,11 @@ func TestStack(t *testing.T) {
 	resp.Body.Close()
 	require.Contains(t, string(page), "make demo", "an unbuilt app says how to build it")
 
+	resp, err = http.Post(st.appURL+"/_e2e/drop", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "no fault injection without -e2e-control")
+
 	signIn := func(userID string) *client.Client {
 		c, err := client.New(conf.ConvexURL)
 		require.NoError(t, err)

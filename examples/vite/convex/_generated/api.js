@@ -1,0 +1,24 @@
+// Committed output of the convex 1.48.0 code generator for this folder (no deployment is reachable here);
+// regenerate with `npm run codegen` in examples/vite, or let `npx convex dev` rewrite it against a real deployment.
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import { anyApi } from "convex/server";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+export const api = anyApi;
+export const internal = anyApi;

@@ -1,0 +1,153 @@
+package authkit
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// ErrSignedOut means the session is gone: the refresh token was rejected,
+// the store holds no session, or the user signed out. It is terminal: the
+// caller should stop asking for tokens until the user signs in again.
+//
+// Errors returned for a sign-out match it with errors.Is and also have a
+// method SignedOut() bool that returns true, which is how packages that do
+// not import authkit (the Convex client) recognize them.
+var ErrSignedOut = errors.New("authkit: signed out")
+
+// ErrTransient means no token could be obtained right now (network trouble,
+// a timeout, a rate limit, a server error) but the session is kept: try
+// again later. Errors wrapping it carry the cause.
+var ErrTransient = errors.New("authkit: temporarily unable to get a token")
+
+// SignedOutError is the error returned when the session is gone. It matches
+// ErrSignedOut with errors.Is and unwraps to its cause.
+type SignedOutError struct {
+	// Err is the cause: an *APIError from WorkOS (invalid_grant, …), or
+	// nil when there simply is no session.
+	Err error
+}
+
+// Error describes the sign-out and its cause.
+func (e *SignedOutError) Error() string {
+	if e.Err == nil {
+		return ErrSignedOut.Error()
+	}
+	return ErrSignedOut.Error() + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *SignedOutError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrSignedOut.
+func (e *SignedOutError) Is(target error) bool { return target == ErrSignedOut }
+
+// SignedOut returns true. It lets code that cannot import this package
+// (the Convex client's TokenProvider contract) recognize a sign-out.
+func (e *SignedOutError) SignedOut() bool { return true }
+
+// TransientError is the error returned when no token could be obtained now
+// but the session is kept. It matches ErrTransient with errors.Is and
+// unwraps to its cause (a network error, an *APIError, context.Canceled…).
+type TransientError struct {
+	// Err is the cause.
+	Err error
+	// RetryAfter, when positive, is how long the server asked us to wait.
+	RetryAfter time.Duration
+}
+
+// Error describes the failure and its cause.
+func (e *TransientError) Error() string {
+	if e.Err == nil {
+		return ErrTransient.Error()
+	}
+	return ErrTransient.Error() + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *TransientError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrTransient.
+func (e *TransientError) Is(target error) bool { return target == ErrTransient }
+
+// errSameToken is the cause when a forced refresh produced the token it
+// was meant to replace.
+var errSameToken = errors.New("the refresh returned the token it was meant to replace")
+
+// maxRetryAfter is the longest Retry-After honoured; a longer one ends the
+// retries at once.
+const maxRetryAfter = 60 * time.Second
+
+func signedOut(cause error) error {
+	var so *SignedOutError
+	if errors.As(cause, &so) {
+		return so
+	}
+	return &SignedOutError{Err: cause}
+}
+
+func transient(cause error) error {
+	var te *TransientError
+	if errors.As(cause, &te) {
+		return te
+	}
+	te = &TransientError{Err: cause}
+	var ae *APIError
+	if errors.As(cause, &ae) {
+		te.RetryAfter = ae.RetryAfter
+	}
+	return te
+}
+
+// isSignedOut reports whether err means the session is gone, by either of
+// the two conventions.
+func isSignedOut(err error) bool {
+	if errors.Is(err, ErrSignedOut) {
+		return true
+	}
+	var so interface{ SignedOut() bool }
+	return errors.As(err, &so) && so.SignedOut()
+}
+
+// APIError is an error answer of the WorkOS API. Both body shapes are
+// read: the OAuth one ({"error", "error_description"}) and the plain one
+// ({"code", "message"}).
+type APIError struct {
+	// Status is the HTTP status code.
+	Status int
+	// Code is "error" or "code" from the body: invalid_grant,
+	// sso_required, mfa_enrollment, … Empty when the body had neither.
+	Code string
+	// Description is "error_description" or "message" from the body.
+	Description string
+	// RetryAfter is the Retry-After header (429, 503), zero when absent.
+	RetryAfter time.Duration
+}
+
+// Error formats the status, code and description.
+func (e *APIError) Error() string {
+	s := "workos: HTTP " + strconv.Itoa(e.Status)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s
+}
+
+// Transient reports whether the request may succeed if retried with the
+// same refresh token: 408, 429 and 5xx. Every other status, 401 and
+// invalid_grant included, is terminal for the session.
+func (e *APIError) Transient() bool {
+	return e.Status == 408 || e.Status == 429 || e.Status >= 500 || e.Status < 400
+}
+
+// errMalformedResponse is the cause of a transient error when WorkOS
+// answered 200 with a body we could not use.
+type errMalformedResponse struct{ what string }
+
+func (e errMalformedResponse) Error() string {
+	return fmt.Sprintf("workos: malformed authenticate response: %s", e.what)
+}

@@ -1,0 +1,125 @@
+//go:build !js
+
+package authkit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// authenticatePath is the endpoint of every grant.
+const authenticatePath = "/user_management/authenticate"
+
+// maxResponseBytes bounds what we read of an API answer.
+const maxResponseBytes = 1 << 20
+
+// authenticateResponse is the success body of POST
+// /user_management/authenticate (spec §1.3), the fields we keep.
+type authenticateResponse struct {
+	User                 *User         `json:"user"`
+	OrganizationID       string        `json:"organization_id"`
+	AccessToken          string        `json:"access_token"`
+	RefreshToken         string        `json:"refresh_token"`
+	AuthenticationMethod string        `json:"authentication_method"`
+	Impersonator         *Impersonator `json:"impersonator"`
+}
+
+// refreshRequest is the JSON body of the refresh_token grant. Empty
+// optional fields are left out.
+type refreshRequest struct {
+	ClientID       string `json:"client_id"`
+	GrantType      string `json:"grant_type"`
+	RefreshToken   string `json:"refresh_token"`
+	OrganizationID string `json:"organization_id,omitempty"`
+	ClientSecret   string `json:"client_secret,omitempty"`
+}
+
+// postAuthenticate sends one authenticate request. It returns the decoded
+// success body, an *APIError for an error answer, or the transport error
+// (network failure, timeout, ctx).
+func postAuthenticate(ctx context.Context, hc *http.Client, apiBase string, body any, now func() time.Time) (*authenticateResponse, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(apiBase, "/")+authenticatePath, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "goconvex-authkit")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("workos: reading response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, parseAPIError(resp.StatusCode, resp.Header, data, now())
+	}
+	var ar authenticateResponse
+	if err := json.Unmarshal(data, &ar); err != nil {
+		return nil, errMalformedResponse{"body is not JSON"}
+	}
+	if ar.AccessToken == "" || ar.RefreshToken == "" {
+		return nil, errMalformedResponse{"access_token or refresh_token missing"}
+	}
+	return &ar, nil
+}
+
+// parseAPIError reads either error body shape; a body that is not JSON is
+// tolerated (the status drives the classification).
+func parseAPIError(status int, h http.Header, body []byte, now time.Time) *APIError {
+	e := &APIError{Status: status, RetryAfter: parseRetryAfter(h.Get("Retry-After"), now)}
+	var b struct {
+		Error            any    `json:"error"`
+		ErrorDescription string `json:"error_description"`
+		Code             string `json:"code"`
+		Message          string `json:"message"`
+	}
+	if json.Unmarshal(body, &b) == nil {
+		e.Code, _ = b.Error.(string)
+		if e.Code == "" {
+			e.Code = b.Code
+		}
+		e.Description = b.ErrorDescription
+		if e.Description == "" {
+			e.Description = b.Message
+		}
+	}
+	if len(e.Description) > 200 {
+		e.Description = e.Description[:200] + "…"
+	}
+	return e
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(min(n, 24*3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

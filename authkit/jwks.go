@@ -5,21 +5,17 @@ package authkit
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goconvex/convex/internal/jwk"
 )
 
 // This file fetches and caches JSON Web Key Sets for the Verifier.
@@ -103,7 +99,7 @@ func (v *Verifier) fetchInto(ctx context.Context, e *jwksEntry, rawURL string) {
 // application/json or application/jwk-set+json (charset utf-8 or none).
 func (v *Verifier) fetchJWKS(ctx context.Context, rawURL string) (map[string]jwksKey, error) {
 	if strings.HasPrefix(rawURL, "data:") {
-		body, err := decodeDataURL(rawURL)
+		body, err := jwk.DecodeDataURL(rawURL)
 		if err != nil {
 			return nil, err
 		}
@@ -157,100 +153,15 @@ func checkJWKSContentType(ct string) error {
 	return nil
 }
 
-// decodeDataURL decodes "data:[<mediatype>][;base64],<data>" (RFC 2397).
-func decodeDataURL(u string) ([]byte, error) {
-	meta, data, ok := strings.Cut(strings.TrimPrefix(u, "data:"), ",")
-	if !ok {
-		return nil, errors.New("data: URL without a comma")
-	}
-	if strings.HasSuffix(strings.ToLower(meta), ";base64") {
-		data = strings.TrimRight(data, "=")
-		if b, err := base64.RawStdEncoding.DecodeString(data); err == nil {
-			return b, nil
-		}
-		b, err := base64.RawURLEncoding.DecodeString(data)
-		if err != nil {
-			return nil, errors.New("data: URL is not valid base64")
-		}
-		return b, nil
-	}
-	s, err := url.PathUnescape(data)
-	if err != nil {
-		return nil, fmt.Errorf("data: URL: %w", err)
-	}
-	return []byte(s), nil
-}
-
-// jwk is the subset of RFC 7517 we read.
-type jwk struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-}
-
-// parseJWKS reads the RSA and P-256 signing keys of a set; keys of other
-// kinds, and keys meant for encryption, are skipped.
+// parseJWKS reads the signing keys of a set.
 func parseJWKS(body []byte) (map[string]jwksKey, error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
+	set, err := jwk.ParseSet(body)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, fmt.Errorf("key set is not JSON: %w", err)
-	}
-	if set.Keys == nil {
-		return nil, errors.New(`key set has no "keys" array`)
-	}
-	keys := make(map[string]jwksKey, len(set.Keys))
-	for _, raw := range set.Keys {
-		var k jwk
-		if json.Unmarshal(raw, &k) != nil || (k.Use != "" && k.Use != "sig") {
-			continue
-		}
-		var pub crypto.PublicKey
-		switch k.Kty {
-		case "RSA":
-			pub = rsaKey(k)
-		case "EC":
-			pub = ecKey(k)
-		}
-		if pub != nil {
-			keys[k.Kid] = jwksKey{key: pub, alg: k.Alg}
-		}
+	keys := make(map[string]jwksKey, len(set))
+	for kid, k := range set {
+		keys[kid] = jwksKey{key: k.Public, alg: k.Alg}
 	}
 	return keys, nil
-}
-
-func rsaKey(k jwk) *rsa.PublicKey {
-	n, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.N, "="))
-	e, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.E, "="))
-	if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
-		return nil
-	}
-	exp := int(new(big.Int).SetBytes(e).Int64())
-	if exp < 3 {
-		return nil
-	}
-	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: exp}
-}
-
-func ecKey(k jwk) *ecdsa.PublicKey {
-	if k.Crv != "P-256" {
-		return nil
-	}
-	x, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.X, "="))
-	y, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.Y, "="))
-	if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
-		return nil
-	}
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-	if err != nil {
-		return nil
-	}
-	return pub
 }

@@ -2,21 +2,16 @@ package convextest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goconvex/convex/internal/jwk"
 )
 
 // defaultJWKSRefetch is the least time between two fetches of one JWKS URL
@@ -79,7 +74,7 @@ func (j *jwksSource) load(ctx context.Context) error {
 	case strings.HasPrefix(j.spec, "{"):
 		body = []byte(j.spec)
 	case strings.HasPrefix(j.spec, "data:"):
-		b, err := decodeDataURL(j.spec)
+		b, err := jwk.DecodeDataURL(j.spec)
 		if err != nil {
 			return &AuthError{Reason: JWKSUnavailable, Message: "Invalid JWKS data URL. Check that the data URL is properly formatted and contains valid base64-encoded JSON.", Err: err}
 		}
@@ -152,113 +147,15 @@ func (j *jwksSource) fetch(ctx context.Context) ([]byte, error) {
 	return body, nil
 }
 
-// decodeDataURL decodes an RFC 2397 data: URL.
-func decodeDataURL(s string) ([]byte, error) {
-	meta, data, ok := strings.Cut(strings.TrimPrefix(s, "data:"), ",")
-	if !ok {
-		return nil, errors.New("data URL has no comma")
-	}
-	if strings.HasSuffix(meta, ";base64") {
-		data = strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
-				return -1
-			}
-			return r
-		}, data)
-		if unesc, err := url.PathUnescape(data); err == nil {
-			data = unesc
-		}
-		if b, err := base64.StdEncoding.DecodeString(data); err == nil {
-			return b, nil
-		}
-		return base64.RawStdEncoding.DecodeString(strings.TrimRight(data, "="))
-	}
-	unesc, err := url.PathUnescape(data)
+// parseJWKS reads the signing keys of a set.
+func parseJWKS(body []byte) (map[string]any, error) {
+	set, err := jwk.ParseSet(body)
 	if err != nil {
 		return nil, err
 	}
-	return []byte(unesc), nil
-}
-
-type jwk struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-}
-
-// parseJWKS reads the RSA and P-256 EC public keys of a JWK set; keys of
-// other types, and encryption keys, are skipped.
-func parseJWKS(body []byte) (map[string]any, error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, err
-	}
-	if set.Keys == nil {
-		return nil, errors.New(`JWKS has no "keys" array`)
-	}
-	keys := map[string]any{}
-	for _, raw := range set.Keys {
-		var k jwk
-		if err := json.Unmarshal(raw, &k); err != nil {
-			return nil, err
-		}
-		if k.Use == "enc" {
-			continue
-		}
-		pub, err := k.publicKey()
-		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", k.Kid, err)
-		}
-		if pub != nil {
-			keys[k.Kid] = pub
-		}
+	keys := make(map[string]any, len(set))
+	for kid, k := range set {
+		keys[kid] = k.Public
 	}
 	return keys, nil
-}
-
-func b64url(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-}
-
-func (k *jwk) publicKey() (any, error) {
-	switch k.Kty {
-	case "RSA":
-		n, err := b64url(k.N)
-		if err != nil || len(n) == 0 {
-			return nil, errors.New("bad RSA modulus")
-		}
-		e, err := b64url(k.E)
-		if err != nil || len(e) == 0 || len(e) > 4 {
-			return nil, errors.New("bad RSA exponent")
-		}
-		var exp int
-		for _, c := range e {
-			exp = exp<<8 | int(c)
-		}
-		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: exp}, nil
-	case "EC":
-		if k.Crv != "P-256" {
-			return nil, nil
-		}
-		x, err1 := b64url(k.X)
-		y, err2 := b64url(k.Y)
-		if err1 != nil || err2 != nil || len(x) > 32 || len(y) > 32 {
-			return nil, errors.New("bad EC point")
-		}
-		pt := make([]byte, 65)
-		pt[0] = 4
-		copy(pt[33-len(x):33], x)
-		copy(pt[65-len(y):], y)
-		return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pt)
-	default:
-		return nil, nil
-	}
 }

@@ -84,17 +84,11 @@ func TestSubscribeAndMutate(t *testing.T) {
 // TestFunctionErrors: a failed mutation carries ConvexError data; a failed
 // query reaches Next as a *FunctionError and the subscription lives on.
 func TestFunctionErrors(t *testing.T) {
-	s := newScriptedServer(t)
-	c := newTestClient(t, s.url())
+	_, c, sub, conn := subscribed(t, "q:x")
 	ctx := ctxT(t)
-	sub, err := c.Subscribe(ctx, "q:x", nil)
-	require.NoError(t, err)
-	conn := s.accept()
-	conn.readType("Connect")
-	conn.readType("ModifyQuerySet")
 
 	conn.send(transitionFrame(v(0, 0, ts0), v(1, 0, ts1000), `{"type":"QueryFailed","queryId":0,"errorMessage":"Uncaught Error: boom","logLines":[],"journal":null,"errorData":{"code":"E1"}}`))
-	_, err = sub.Next(ctx)
+	_, err := sub.Next(ctx)
 	var fe *FunctionError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, KindQuery, fe.Kind)
@@ -191,14 +185,8 @@ func TestRecoversFromProtocolErrors(t *testing.T) {
 		"chunk out of order": `{"type":"TransitionChunk","chunk":"{","partNumber":1,"totalParts":2,"transitionId":"9"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := newScriptedServer(t)
-			c := newTestClient(t, s.url())
+			s, c, sub, conn := subscribed(t, "q:x")
 			ctx := ctxT(t)
-			sub, err := c.Subscribe(ctx, "q:x", nil)
-			require.NoError(t, err)
-			conn := s.accept()
-			conn.readType("Connect")
-			conn.readType("ModifyQuerySet")
 			conn.send(frame)
 			conn.waitClosed()
 
@@ -216,14 +204,8 @@ func TestRecoversFromProtocolErrors(t *testing.T) {
 
 // TestTransitionChunks: a Transition split into parts is reassembled.
 func TestTransitionChunks(t *testing.T) {
-	s := newScriptedServer(t)
-	c := newTestClient(t, s.url())
+	_, _, sub, conn := subscribed(t, "q:big")
 	ctx := ctxT(t)
-	sub, err := c.Subscribe(ctx, "q:big", nil)
-	require.NoError(t, err)
-	conn := s.accept()
-	conn.readType("Connect")
-	conn.readType("ModifyQuerySet")
 	big := strings.Repeat("é✓", 500)
 	whole := transitionFrame(v(0, 0, ts0), v(1, 0, ts1000), `{"type":"QueryUpdated","queryId":0,"value":"`+big+`","logLines":[],"journal":null}`)
 	// Cut on character boundaries, as the server does.
@@ -309,14 +291,8 @@ func TestCloseReleasesEverything(t *testing.T) {
 // TestSubscriptionCloseUnblocksNext: Close on a subscription wakes Next and
 // removes the server query.
 func TestSubscriptionCloseUnblocksNext(t *testing.T) {
-	s := newScriptedServer(t)
-	c := newTestClient(t, s.url())
+	_, _, sub, conn := subscribed(t, "q:x")
 	ctx := ctxT(t)
-	sub, err := c.Subscribe(ctx, "q:x", nil)
-	require.NoError(t, err)
-	conn := s.accept()
-	conn.readType("Connect")
-	conn.readType("ModifyQuerySet")
 	next := make(chan error, 1)
 	go func() { _, err := sub.Next(ctx); next <- err }()
 	time.Sleep(20 * time.Millisecond)
@@ -357,4 +333,18 @@ func TestSyncURL(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 	}
+}
+
+// subscribed starts a scripted server and a client subscribed to one query,
+// and reads the socket's first two frames (Connect, ModifyQuerySet).
+func subscribed(t *testing.T, query string) (*scriptedServer, *Client, *Subscription, *scriptedConn) {
+	t.Helper()
+	s := newScriptedServer(t)
+	c := newTestClient(t, s.url())
+	sub, err := c.Subscribe(ctxT(t), query, nil)
+	require.NoError(t, err)
+	conn := s.accept()
+	conn.readType("Connect")
+	conn.readType("ModifyQuerySet")
+	return s, c, sub, conn
 }

@@ -36,6 +36,7 @@ test-conformance: deps-npm
 	$(GOTEST) ./tests/values/...
 	$(NODE) --test tests/conformance/
 	$(NODE) --test tests/workos/
+	$(NODE) --test tests/iron/
 
 ## test-wasm: the wasm lane. GOOS=js GOARCH=wasm tests of the js transport,
 ## the bridge and the client under node 20 (--experimental-websocket) and in
@@ -85,7 +86,8 @@ ensure-chromium:
 ## logs go to tests/artifacts/e2e/.
 test-e2e: ensure-chromium example
 	$(GO) build -o bin/devstack ./cmd/devstack
-	DEVSTACK=bin/devstack $(NODE) --test --test-concurrency=1 tests/e2e/
+	$(GO) build -o bin/example-server ./examples/server
+	DEVSTACK=bin/devstack EXAMPLE_SERVER=bin/example-server $(NODE) --test --test-concurrency=1 tests/e2e/
 
 .PHONY: example test-example
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type Ref } from "react";
-import { useAuth } from "@workos-inc/authkit-react";
+import { useAppAuth as useAuth } from "./auth";
 import { ConvexError } from "convex/values";
 import {
   Authenticated,

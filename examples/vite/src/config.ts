@@ -20,6 +20,8 @@ export interface AppConfig {
   https?: boolean;
   /** True when the config came from the local dev stack. */
   local: boolean;
+  /** "server": a Go server holds the session (examples/server); tokens come from its /auth/token. */
+  authMode?: "client" | "server";
 }
 
 interface DevStackConfig {
@@ -29,6 +31,7 @@ interface DevStackConfig {
   apiPort: number;
   https: boolean;
   redirectUri: string;
+  authMode?: "client" | "server";
 }
 
 export async function loadConfig(): Promise<AppConfig> {
@@ -75,5 +78,6 @@ export async function loadConfig(): Promise<AppConfig> {
     apiPort: dev.apiPort,
     https: dev.https,
     local: true,
+    authMode: dev.authMode,
   };
 }

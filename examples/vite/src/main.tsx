@@ -1,8 +1,9 @@
 import { StrictMode, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import { AuthKitProvider, useAuth } from "@workos-inc/authkit-react";
-import { ConvexProviderWithAuthKit, ConvexWasmClient } from "@goconvex/react";
+import { ConvexProviderWithAuth, ConvexProviderWithAuthKit, ConvexWasmClient } from "@goconvex/react";
 import { App } from "./App";
+import { ServerAuthProvider, useServerConvexAuth } from "./auth";
 import { loadConfig, type AppConfig } from "./config";
 import "./styles.css";
 
@@ -25,6 +26,17 @@ try {
 }
 
 function Providers({ config, convex, children }: { config: AppConfig; convex: ConvexWasmClient; children: ReactNode }) {
+  if (config.authMode === "server") {
+    // A Go server (examples/server) holds the session in an HttpOnly
+    // cookie; the Go client in the page asks it for access tokens.
+    return (
+      <ServerAuthProvider>
+        <ConvexProviderWithAuth client={convex} useAuth={useServerConvexAuth}>
+          {children}
+        </ConvexProviderWithAuth>
+      </ServerAuthProvider>
+    );
+  }
   return (
     <AuthKitProvider
       clientId={config.workosClientId}

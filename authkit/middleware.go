@@ -1,0 +1,477 @@
+//go:build !js
+
+package authkit
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goconvex/convex/authkit/iron"
+)
+
+// MiddlewareConfig configures the server-side AuthKit session of a Go web
+// server: the net/http port of authkit-nextjs's middleware and route
+// handlers (spec §6).
+type MiddlewareConfig struct {
+	// ClientID is WORKOS_CLIENT_ID. Required.
+	ClientID string
+	// APIKey is WORKOS_API_KEY, sent as client_secret on the code and
+	// refresh grants when set (confidential client + PKCE, as
+	// authkit-nextjs does).
+	APIKey string
+	// APIBase is the WorkOS API (DefaultAPIBase when empty).
+	APIBase string
+	// RedirectURI is WORKOS_REDIRECT_URI, the absolute URL of the callback
+	// handler. Required. Its path is always public.
+	RedirectURI string
+	// CookiePassword is WORKOS_COOKIE_PASSWORD, the key of the iron seals:
+	// at least 32 characters. Required.
+	CookiePassword string
+	// UnauthenticatedPaths are the paths served without a session: exact
+	// paths ("/"), subtrees ("/public/*": /public and everything under it)
+	// and path.Match patterns ("/assets/*.js"). Everything else needs one:
+	// a signed-out GET that accepts HTML is redirected to sign in, any other
+	// request gets 401.
+	UnauthenticatedPaths []string
+	// ReturnPathname is where the callback sends the browser when the
+	// sign-in did not name a page ("/" when empty).
+	ReturnPathname string
+
+	// CookieName is the session cookie's name (DefaultCookieName when empty).
+	CookieName string
+	// CookieDomain is the cookies' Domain attribute (none when empty).
+	CookieDomain string
+	// CookieMaxAge is the session cookie's Max-Age (DefaultCookieMaxAge
+	// when zero).
+	CookieMaxAge time.Duration
+	// CookieSameSite is the cookies' SameSite (Lax when zero).
+	CookieSameSite http.SameSite
+
+	// RefreshBuffer: the access token is refreshed in the middleware once
+	// it is within this long of its expiry. Zero means authkit-nextjs's
+	// default: 60 s, or 30 s for tokens living 300 s or less. A negative
+	// value refreshes only expired tokens. Either way a token is used for
+	// at least 15 s after it was issued before a proactive refresh (the
+	// 15 s floor of authkit-nextjs's token store).
+	RefreshBuffer time.Duration
+
+	// Debug logs each decision (never a token) at Info level instead of
+	// Debug.
+	Debug bool
+	// Logger receives the log (nowhere when nil).
+	Logger *slog.Logger
+	// HTTPClient calls the WorkOS API (a client with a 30 s timeout when nil).
+	HTTPClient *http.Client
+	// Now reads the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Middleware keeps the server-side AuthKit session of a web server in an
+// iron-sealed cookie (authkit-nextjs's wos-session, compatible with it):
+// Handler wraps the app's handlers, and the sign-in, sign-up, callback,
+// sign-out and access-token handlers do the rest.
+//
+// A Middleware is safe for concurrent use. Nothing it logs contains a token.
+type Middleware struct {
+	cfg         MiddlewareConfig
+	apiBase     string
+	redirectURL *url.URL
+	jar         cookieJar
+	hc          *http.Client
+	now         func() time.Time
+	log         *slog.Logger
+	logLevel    slog.Level
+
+	mu      sync.Mutex
+	flights map[[32]byte]*refreshFlight
+}
+
+// refreshFlight is one refresh of one refresh token, shared by every
+// request presenting that token while it runs and for refreshResultTTL
+// after (a browser may send the old cookie again before it stores the new
+// one: it gets the same rotated pair instead of a second rotation).
+type refreshFlight struct {
+	done chan struct{}
+	resp *authenticateResponse
+	err  error
+	at   time.Time // when it finished
+}
+
+const (
+	refreshResultTTL = 30 * time.Second
+	refreshTimeout   = 30 * time.Second
+	refreshFloor     = 15 * time.Second
+)
+
+// NewMiddleware checks cfg and returns a Middleware.
+func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
+	var errs []error
+	if cfg.ClientID == "" {
+		errs = append(errs, &ConfigError{Var: EnvClientID, Problem: "is required"})
+	}
+	u, err := url.Parse(cfg.RedirectURI)
+	if cfg.RedirectURI == "" || err != nil || !u.IsAbs() || u.Host == "" {
+		errs = append(errs, &ConfigError{Var: EnvRedirectURI, Problem: "must be an absolute URL"})
+	}
+	if err := iron.CheckPassword(cfg.CookiePassword); err != nil {
+		errs = append(errs, &ConfigError{Var: EnvCookiePassword, Problem: fmt.Sprintf("must be at least %d characters", iron.MinPasswordLength)})
+	}
+	base := cfg.APIBase
+	if base == "" {
+		base = DefaultAPIBase
+	}
+	if b, err := url.Parse(base); err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
+		errs = append(errs, &ConfigError{Var: EnvAPIBase, Problem: "must be an http(s) URL"})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	m := &Middleware{
+		cfg:         cfg,
+		apiBase:     strings.TrimRight(base, "/"),
+		redirectURL: u,
+		hc:          cfg.HTTPClient,
+		now:         cfg.Now,
+		log:         cfg.Logger,
+		flights:     map[[32]byte]*refreshFlight{},
+	}
+	if m.hc == nil {
+		m.hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	m.logLevel = slog.LevelDebug
+	if cfg.Debug {
+		m.logLevel = slog.LevelInfo
+	}
+	m.jar = cookieJar{
+		name: cfg.CookieName, domain: cfg.CookieDomain, maxAge: cfg.CookieMaxAge,
+		sameSite: cfg.CookieSameSite, secure: u.Scheme == "https",
+		sealer: iron.Sealer{Passwords: map[string]string{iron.DefaultPasswordID: cfg.CookiePassword}, Now: m.now},
+	}
+	if m.jar.name == "" {
+		m.jar.name = DefaultCookieName
+	}
+	if m.jar.maxAge == 0 {
+		m.jar.maxAge = DefaultCookieMaxAge
+	}
+	if m.jar.sameSite == 0 || m.jar.sameSite == http.SameSiteDefaultMode {
+		m.jar.sameSite = http.SameSiteLaxMode
+	}
+	return m, nil
+}
+
+func (m *Middleware) debug(msg string, args ...any) {
+	m.log.Log(context.Background(), m.logLevel, "authkit: "+msg, args...)
+}
+
+// WebSession is the signed-in user of a request, as the middleware found
+// (and possibly refreshed) it: what authkit-nextjs's withAuth returns.
+type WebSession struct {
+	// User is the signed-in user.
+	User *User
+	// AccessToken is the current access token (a JWT). Never log it.
+	AccessToken string
+	// Token holds the access token's parsed claims.
+	Token *Token
+	// SessionID is the sid claim.
+	SessionID string
+	// OrganizationID is the org_id claim ("" without an organization).
+	OrganizationID string
+	// Role, Roles and Permissions are the organization claims.
+	Role        string
+	Roles       []string
+	Permissions []string
+	// Impersonator is set when an admin impersonates the user.
+	Impersonator *Impersonator
+	// AuthenticationMethod is how the user signed in ("Password", …).
+	AuthenticationMethod string
+	// Refreshed reports whether the middleware refreshed the token while
+	// handling this request.
+	Refreshed bool
+
+	refreshToken string
+}
+
+type ctxKey struct{}
+
+// requestAuth is what the middleware leaves in the request context.
+type requestAuth struct {
+	session   *WebSession
+	transient error // a refresh failed temporarily and no valid token is left
+}
+
+// SessionFromContext returns the session the middleware found for the
+// request, or nil when the user is signed out or the middleware did not run.
+func SessionFromContext(ctx context.Context) *WebSession {
+	if ra, ok := ctx.Value(ctxKey{}).(*requestAuth); ok {
+		return ra.session
+	}
+	return nil
+}
+
+// UserFromRequest returns the signed-in user of r, or nil.
+func UserFromRequest(r *http.Request) *User {
+	if s := SessionFromContext(r.Context()); s != nil {
+		return s.User
+	}
+	return nil
+}
+
+// Handler wraps next: it reads the session cookie, refreshes the access
+// token when it is expired or due (re-sealing the cookie), puts the session
+// in the request context (SessionFromContext), and keeps signed-out users
+// off protected paths: a GET asking for HTML is redirected to sign in (and
+// comes back to the same page), anything else gets 401. A cookie that does
+// not open (tampered, sealed with another password, expired) or whose
+// refresh token was rejected is deleted and the request treated as signed
+// out; a temporary WorkOS failure with no valid token left gives 503 on a
+// protected path and keeps the cookie.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ra := m.authenticate(w, r, false)
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ra))
+		if ra.session == nil && !m.public(r.URL.Path) {
+			if ra.transient != nil {
+				w.Header().Set("Retry-After", "5")
+				writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
+				return
+			}
+			if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+				m.redirectToSignIn(w, r, r.URL.RequestURI(), "")
+				return
+			}
+			writeJSONError(w, http.StatusUnauthorized, "unauthenticated", "Sign in first.")
+			return
+		}
+		if ra.session != nil {
+			w.Header().Add("Vary", "Cookie")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// auth returns the request's auth, from the context when Handler ran.
+func (m *Middleware) auth(w http.ResponseWriter, r *http.Request) *requestAuth {
+	if ra, ok := r.Context().Value(ctxKey{}).(*requestAuth); ok {
+		return ra
+	}
+	return m.authenticate(w, r, false)
+}
+
+// authenticate reads and, when due (or forced), refreshes the session.
+func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force bool) *requestAuth {
+	sc, err := m.jar.readSession(r)
+	if err != nil {
+		m.debug("session cookie refused; treating the request as signed out", "reason", err.Error())
+		m.jar.deleteSession(w)
+		return &requestAuth{}
+	}
+	if sc == nil {
+		return &requestAuth{}
+	}
+	tok, terr := ParseToken(sc.AccessToken)
+	if terr == nil && sc.User != nil && sc.User.ID != "" && tok.Subject != "" && sc.User.ID != tok.Subject {
+		m.debug("session cookie's user does not match its token; signed out")
+		m.jar.deleteSession(w)
+		return &requestAuth{}
+	}
+	now := m.now()
+	if terr == nil && !force && !m.due(tok, now) {
+		return &requestAuth{session: webSession(sc, tok, false)}
+	}
+	resp, err := m.refresh(r.Context(), sc.RefreshToken, orgOf(tok))
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && !ae.Transient() {
+			m.debug("refresh token rejected; signed out", "status", ae.Status, "code", ae.Code)
+			m.jar.deleteSession(w)
+			return &requestAuth{}
+		}
+		if terr == nil && tok.Valid(now) && !force {
+			m.debug("refresh failed; serving the unexpired token", "err", errString(err))
+			return &requestAuth{session: webSession(sc, tok, false)}
+		}
+		m.debug("refresh failed temporarily", "err", errString(err))
+		return &requestAuth{transient: err}
+	}
+	nsc := &sessionCookie{
+		AccessToken:          resp.AccessToken,
+		RefreshToken:         resp.RefreshToken,
+		User:                 sc.User,
+		Impersonator:         sc.Impersonator,
+		AuthenticationMethod: sc.AuthenticationMethod,
+	}
+	if resp.User != nil {
+		nsc.User = toCookieUser(resp.User)
+	}
+	if resp.Impersonator != nil {
+		nsc.Impersonator = resp.Impersonator
+	}
+	ntok, err := ParseToken(resp.AccessToken)
+	if err != nil {
+		m.debug("refresh answered a malformed access token")
+		return &requestAuth{transient: err}
+	}
+	if err := m.jar.setSession(w, nsc); err != nil {
+		return &requestAuth{transient: err}
+	}
+	m.debug("session refreshed", "sid", ntok.SessionID)
+	return &requestAuth{session: webSession(nsc, ntok, true)}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func orgOf(t *Token) string {
+	if t == nil {
+		return ""
+	}
+	return t.OrganizationID
+}
+
+// due reports whether tok should be refreshed now.
+func (m *Middleware) due(tok *Token, now time.Time) bool {
+	if !now.Before(tok.Expiry) {
+		return true
+	}
+	b := m.cfg.RefreshBuffer
+	if b < 0 {
+		return false
+	}
+	life := tok.Lifetime()
+	if b == 0 {
+		b = 60 * time.Second
+		if life > 0 && life <= 300*time.Second {
+			b = 30 * time.Second
+		}
+	}
+	if life > 0 {
+		// The 15 s floor: a token is used for 15 s at least.
+		b = min(b, max(life-refreshFloor, 0))
+	}
+	return !now.Before(tok.Expiry.Add(-b))
+}
+
+func webSession(sc *sessionCookie, tok *Token, refreshed bool) *WebSession {
+	s := &WebSession{
+		User:                 sc.User.user(),
+		AccessToken:          sc.AccessToken,
+		Token:                tok,
+		SessionID:            tok.SessionID,
+		OrganizationID:       tok.OrganizationID,
+		Impersonator:         sc.Impersonator,
+		AuthenticationMethod: sc.AuthenticationMethod,
+		Refreshed:            refreshed,
+		refreshToken:         sc.RefreshToken,
+	}
+	if claims, err := tokenClaims(sc.AccessToken); err == nil {
+		s.Role, _ = claims["role"].(string)
+		s.Roles = strings_(claims["roles"])
+		s.Permissions = strings_(claims["permissions"])
+	}
+	return s
+}
+
+func strings_(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// refresh exchanges refreshToken once for every concurrent caller (and for
+// callers within refreshResultTTL after), so a token is rotated once.
+func (m *Middleware) refresh(ctx context.Context, refreshToken, org string) (*authenticateResponse, error) {
+	key := sha256.Sum256([]byte(refreshToken))
+	now := m.now()
+	m.mu.Lock()
+	for k, f := range m.flights {
+		select {
+		case <-f.done:
+			if now.Sub(f.at) > refreshResultTTL || f.err != nil {
+				delete(m.flights, k)
+			}
+		default:
+		}
+	}
+	f, ok := m.flights[key]
+	if !ok {
+		f = &refreshFlight{done: make(chan struct{})}
+		m.flights[key] = f
+		go func() {
+			// Detached from the request: a browser hanging up must not
+			// lose a rotation WorkOS already made.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+			defer cancel()
+			resp, err := postAuthenticate(fctx, m.hc, m.apiBase, refreshRequest{
+				ClientID: m.cfg.ClientID, GrantType: "refresh_token", RefreshToken: refreshToken,
+				OrganizationID: org, ClientSecret: m.cfg.APIKey,
+			}, m.now)
+			m.mu.Lock()
+			f.resp, f.err, f.at = resp, err, m.now()
+			if err != nil {
+				delete(m.flights, key)
+			}
+			m.mu.Unlock()
+			close(f.done)
+		}()
+	}
+	m.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.resp, f.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrTransient, ctx.Err())
+	}
+}
+
+// public reports whether p is served without a session.
+func (m *Middleware) public(p string) bool {
+	if p == m.redirectURL.Path {
+		return true
+	}
+	for _, pat := range m.cfg.UnauthenticatedPaths {
+		if matchPath(pat, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPath matches an UnauthenticatedPaths pattern.
+func matchPath(pat, p string) bool {
+	if pat == p {
+		return true
+	}
+	if dir, ok := strings.CutSuffix(pat, "/*"); ok && !strings.ContainsAny(dir, "*?[") {
+		return p == dir || strings.HasPrefix(p, dir+"/")
+	}
+	ok, err := path.Match(pat, p)
+	return err == nil && ok
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": code, "error_description": msg})
+}

@@ -1,0 +1,326 @@
+//go:build !js
+
+package authkit
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// The route handlers of the server-side session (spec §6.4, §6.5, §6.7,
+// §6.8). Mount them where the app wants, for instance:
+//
+//	mux.Handle("GET /auth/sign-in", m.SignInHandler())
+//	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
+//	mux.Handle("GET /callback", m.CallbackHandler())   // the RedirectURI's path
+//	mux.Handle("/auth/sign-out", m.SignOutHandler())
+//	mux.Handle("GET /auth/token", m.AccessTokenHandler())
+//	mux.Handle("GET /auth/session", m.SessionHandler())
+//	http.ListenAndServe(addr, m.Handler(mux))
+//
+// with UnauthenticatedPaths listing /auth/* (and the public pages).
+
+// tokenFromContext reads claims of a JWT payload.
+func tokenClaims(accessToken string) (map[string]any, error) {
+	payload, err := jwtPayload(accessToken)
+	if err != nil {
+		return nil, err
+	}
+	var c map[string]any
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// localPath returns p when it is a path on this site ("/…", not "//…"),
+// else "".
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return ""
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.IsAbs() || u.Host != "" {
+		return ""
+	}
+	return p
+}
+
+func randomB64(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// SignInURL starts a sign-in: it seals a PKCE state (verifier, nonce and
+// returnPathname, a local path to come back to), sets its cookie on w and
+// returns the authorization URL to send the browser to. screenHint is
+// "sign-in", "sign-up" or "".
+func (m *Middleware) SignInURL(w http.ResponseWriter, r *http.Request, returnPathname, screenHint string) (string, error) {
+	verifier, err := randomB64(32) // 43 characters
+	if err != nil {
+		return "", err
+	}
+	nonce, err := randomB64(16)
+	if err != nil {
+		return "", err
+	}
+	state, err := m.jar.sealer.Seal(pkceState{Nonce: nonce, CodeVerifier: verifier, ReturnPathname: localPath(returnPathname)}, stateTTL)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{
+		"client_id":             {m.cfg.ClientID},
+		"redirect_uri":          {m.cfg.RedirectURI},
+		"response_type":         {"code"},
+		"provider":              {"authkit"},
+		"state":                 {state},
+		"code_challenge":        {base64.RawURLEncoding.EncodeToString(sum[:])},
+		"code_challenge_method": {"S256"},
+	}
+	if screenHint != "" {
+		q.Set("screen_hint", screenHint)
+	}
+	if hint := r.URL.Query().Get("login_hint"); hint != "" {
+		q.Set("login_hint", hint)
+	}
+	if org := r.URL.Query().Get("organization_id"); org != "" {
+		q.Set("organization_id", org)
+	}
+	m.jar.setPKCE(w, r, state)
+	return m.apiBase + "/user_management/authorize?" + q.Encode(), nil
+}
+
+func (m *Middleware) redirectToSignIn(w http.ResponseWriter, r *http.Request, returnPathname, hint string) {
+	u, err := m.SignInURL(w, r, returnPathname, hint)
+	if err != nil {
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "Could not start the sign-in.")
+		return
+	}
+	noStore(w)
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// SignInHandler redirects to AuthKit's sign-in page. The query parameter
+// returnTo (a local path) is where the callback sends the browser after.
+func (m *Middleware) SignInHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.redirectToSignIn(w, r, r.URL.Query().Get("returnTo"), "sign-in")
+	})
+}
+
+// SignUpHandler is SignInHandler with AuthKit's sign-up screen.
+func (m *Middleware) SignUpHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.redirectToSignIn(w, r, r.URL.Query().Get("returnTo"), "sign-up")
+	})
+}
+
+// CallbackHandler serves the RedirectURI: it checks the state against its
+// PKCE cookie (double-submit CSRF check), exchanges the code with the PKCE
+// verifier (authorization_code grant), sets the session cookie and
+// redirects to the sign-in's returnPathname. Failures answer 400 (bad or
+// mismatched parameters, a refused code) or 502 (WorkOS unreachable) with a
+// JSON error, and always delete the PKCE cookie.
+func (m *Middleware) CallbackHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		defer noStore(w)
+		fail := func(status int, code, msg string) {
+			m.jar.deletePKCE(w, r)
+			m.debug("callback refused", "error", code)
+			writeJSONError(w, status, code, msg)
+		}
+		if e := q.Get("error"); e != "" {
+			fail(http.StatusBadRequest, "authorization_failed", "The sign-in did not complete: "+truncate(e, 64)+".")
+			return
+		}
+		code, state := q.Get("code"), q.Get("state")
+		if code == "" || state == "" {
+			fail(http.StatusBadRequest, "missing_auth_params", "The callback needs code and state.")
+			return
+		}
+		c, err := r.Cookie(pkceCookieName(state))
+		if err != nil {
+			c, err = r.Cookie(pkceCookiePrefix) // legacy name
+		}
+		if err != nil {
+			fail(http.StatusBadRequest, "missing_pkce_cookie", "No sign-in was started in this browser (or it took over 10 minutes).")
+			return
+		}
+		if c.Value != state {
+			fail(http.StatusBadRequest, "oauth_state_mismatch", "The state does not match this browser's sign-in.")
+			return
+		}
+		var st pkceState
+		if err := m.jar.sealer.Unseal(state, &st); err != nil || st.CodeVerifier == "" {
+			fail(http.StatusBadRequest, "invalid_state", "The sign-in state is invalid or expired.")
+			return
+		}
+		resp, err := postAuthenticate(r.Context(), m.hc, m.apiBase, codeRequest{
+			ClientID: m.cfg.ClientID, GrantType: "authorization_code", Code: code,
+			CodeVerifier: st.CodeVerifier, ClientSecret: m.cfg.APIKey,
+		}, m.now)
+		if err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) && !ae.Transient() {
+				fail(http.StatusBadRequest, "code_exchange_failed", "WorkOS refused the code ("+truncate(ae.Code, 64)+").")
+				return
+			}
+			fail(http.StatusBadGateway, "code_exchange_failed", "WorkOS could not be reached; try signing in again.")
+			return
+		}
+		m.jar.deletePKCE(w, r)
+		sc := &sessionCookie{
+			AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken,
+			User: toCookieUser(resp.User), Impersonator: resp.Impersonator,
+			AuthenticationMethod: resp.AuthenticationMethod,
+		}
+		if err := m.jar.setSession(w, sc); err != nil {
+			fail(http.StatusInternalServerError, "server_error", "Could not save the session.")
+			return
+		}
+		to := st.ReturnPathname
+		if to == "" {
+			to = localPath(m.cfg.ReturnPathname)
+		}
+		if to == "" {
+			to = "/"
+		}
+		m.debug("signed in")
+		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+	})
+}
+
+// codeRequest is the JSON body of the authorization_code grant.
+type codeRequest struct {
+	ClientID     string `json:"client_id"`
+	GrantType    string `json:"grant_type"`
+	Code         string `json:"code"`
+	CodeVerifier string `json:"code_verifier,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// SignOutHandler deletes the session and PKCE cookies and redirects to
+// WorkOS's logout URL, which ends the session and comes back to returnTo
+// (a local path, made absolute on the RedirectURI's origin; "/" by
+// default). Without a session it redirects to returnTo directly. GET and
+// POST are accepted.
+func (m *Middleware) SignOutHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		returnTo := localPath(r.URL.Query().Get("returnTo"))
+		if returnTo == "" {
+			returnTo = "/"
+		}
+		// The sid of the cookie, even when its token expired: no refresh.
+		var sid string
+		if s := SessionFromContext(r.Context()); s != nil {
+			sid = s.SessionID
+		} else if sc, err := m.jar.readSession(r); err == nil && sc != nil {
+			if t, err := ParseToken(sc.AccessToken); err == nil {
+				sid = t.SessionID
+			}
+		}
+		m.jar.deleteSession(w)
+		m.jar.deletePKCE(w, r)
+		target := returnTo
+		if sid != "" {
+			abs := (&url.URL{Scheme: m.redirectURL.Scheme, Host: m.redirectURL.Host}).String() + returnTo
+			target = m.apiBase + "/user_management/sessions/logout?" + url.Values{"session_id": {sid}, "return_to": {abs}}.Encode()
+		}
+		m.debug("signed out")
+		http.Redirect(w, r, target, http.StatusFound)
+	})
+}
+
+// AccessTokenHandler serves the access token to the app's own browser code
+// (authkit-nextjs's useAccessToken, through the middleware): GET answers
+// {"accessToken": "…"}, refreshed first when due; with ?force=1 the token
+// is refreshed in any case (unless the middleware just did so for this
+// request), for a Convex client whose token was rejected. Signed out:
+// 401 {"error":"signed_out"}; WorkOS unreachable with no valid token: 503.
+// The refresh token never leaves the server. Cross-site requests
+// (Sec-Fetch-Site: cross-site) are refused.
+func (m *Middleware) AccessTokenHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			writeJSONError(w, http.StatusForbidden, "cross_site", "Cross-site requests are refused.")
+			return
+		}
+		force := r.URL.Query().Get("force")
+		ra := m.auth(w, r)
+		if (force == "1" || force == "true") && ra.session != nil && !ra.session.Refreshed {
+			ra = m.authenticate(w, r, true)
+		}
+		switch {
+		case ra.session != nil:
+			writeJSON(w, http.StatusOK, map[string]any{"accessToken": ra.session.AccessToken})
+		case ra.transient != nil:
+			w.Header().Set("Retry-After", "5")
+			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
+		default:
+			writeJSONError(w, http.StatusUnauthorized, "signed_out", "No session.")
+		}
+	})
+}
+
+// sessionInfo is what SessionHandler answers: the session without tokens
+// (authkit-nextjs's getAuthAction strips accessToken too).
+type sessionInfo struct {
+	User                 *User         `json:"user"`
+	SessionID            string        `json:"sessionId,omitempty"`
+	OrganizationID       string        `json:"organizationId,omitempty"`
+	Role                 string        `json:"role,omitempty"`
+	Roles                []string      `json:"roles,omitempty"`
+	Permissions          []string      `json:"permissions,omitempty"`
+	Impersonator         *Impersonator `json:"impersonator,omitempty"`
+	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+}
+
+// SessionHandler answers {"user": …, "sessionId": …, …} for the signed-in
+// user, or {"user": null}: what the app's browser code shows. It carries no
+// token.
+func (m *Middleware) SessionHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ra := m.auth(w, r)
+		s := ra.session
+		if s == nil {
+			if ra.transient != nil {
+				w.Header().Set("Retry-After", "5")
+				writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
+				return
+			}
+			writeJSON(w, http.StatusOK, sessionInfo{})
+			return
+		}
+		writeJSON(w, http.StatusOK, sessionInfo{
+			User: s.User, SessionID: s.SessionID, OrganizationID: s.OrganizationID,
+			Role: s.Role, Roles: s.Roles, Permissions: s.Permissions,
+			Impersonator: s.Impersonator, AuthenticationMethod: s.AuthenticationMethod,
+		})
+	})
+}

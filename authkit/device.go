@@ -1,0 +1,154 @@
+//go:build !js
+
+package authkit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DeviceCode is what the user needs to approve a device sign-in: show
+// UserCode and VerificationURI (or open VerificationURIComplete). The
+// device code itself stays inside SignInWithDeviceCode.
+type DeviceCode struct {
+	UserCode                string
+	VerificationURI         string
+	VerificationURIComplete string
+	// ExpiresAt is when the code stops working.
+	ExpiresAt time.Time
+	// Interval is the polling interval the server asked for.
+	Interval time.Duration
+}
+
+// defaultDeviceInterval is RFC 8628's default polling interval.
+const defaultDeviceInterval = 5 * time.Second
+
+// slowDownStep is what slow_down adds to the interval (RFC 8628 §3.5).
+const slowDownStep = 5 * time.Second
+
+// SignInWithDeviceCode signs a user in without a browser on this machine:
+// the device authorization grant (RFC 8628, spec §1.3d, §7.2). It asks
+// POST /user_management/authorize/device for a code, hands it to prompt
+// (which shows it: it must not block), then polls the
+// device_code grant every interval (5 s when the server names none),
+// adding 5 s for good at each slow_down, tolerating network errors and
+// transient answers, until the user approves (the result is ready for
+// Session.Save), denies (ErrAccessDenied), the code expires
+// (ErrDeviceCodeExpired) or ctx ends. CLI Auth must be enabled for the
+// environment (403 otherwise).
+func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCode), opts ...SignInOption) (*StoredSession, error) {
+	if cfg.ClientID == "" {
+		return nil, errors.New("authkit: Config.ClientID is required")
+	}
+	o := newSignInOptions(opts)
+	base := cfg.APIBaseOrDefault()
+	da, err := startDeviceAuthorization(ctx, o, base, cfg.ClientID)
+	if err != nil {
+		return nil, fmt.Errorf("authkit: starting the device sign-in: %w", err)
+	}
+	interval := time.Duration(da.Interval) * time.Second
+	if interval <= 0 {
+		interval = defaultDeviceInterval
+	}
+	expiresIn := time.Duration(da.ExpiresIn) * time.Second
+	if expiresIn <= 0 {
+		expiresIn = 5 * time.Minute
+	}
+	dc := DeviceCode{
+		UserCode:                da.UserCode,
+		VerificationURI:         da.VerificationURI,
+		VerificationURIComplete: da.VerificationURIComplete,
+		ExpiresAt:               o.now().Add(expiresIn),
+		Interval:                interval,
+	}
+	if prompt != nil {
+		prompt(dc)
+	} else {
+		fmt.Fprintf(o.out, "To sign in, visit %s and enter the code %s\n", dc.VerificationURI, dc.UserCode)
+	}
+	body := map[string]string{
+		"grant_type":  "urn:ietf:params:oauth:grant-type:device_code",
+		"device_code": da.DeviceCode,
+		"client_id":   cfg.ClientID,
+	}
+	for {
+		if !o.now().Before(dc.ExpiresAt) {
+			return nil, ErrDeviceCodeExpired
+		}
+		if err := o.sleep(ctx, interval); err != nil {
+			return nil, fmt.Errorf("authkit: waiting for the device sign-in: %w", err)
+		}
+		ar, err := postAuthenticate(ctx, o.hc, base, body, o.now)
+		if err == nil {
+			return ar.stored(o.now()), nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("authkit: waiting for the device sign-in: %w", ctx.Err())
+		}
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			continue // network trouble: keep polling until expiry
+		}
+		switch ae.Code {
+		case "authorization_pending":
+		case "slow_down":
+			interval += slowDownStep
+		case "access_denied":
+			return nil, fmt.Errorf("%w: %s", ErrAccessDenied, ae.Description)
+		case "expired_token":
+			return nil, ErrDeviceCodeExpired
+		default:
+			if ae.Transient() {
+				if ae.RetryAfter > interval {
+					interval = min(ae.RetryAfter, time.Minute)
+				}
+				continue
+			}
+			return nil, fmt.Errorf("authkit: device sign-in: %w", err)
+		}
+	}
+}
+
+type deviceAuthorization struct {
+	DeviceCode              string `json:"device_code"`
+	UserCode                string `json:"user_code"`
+	VerificationURI         string `json:"verification_uri"`
+	VerificationURIComplete string `json:"verification_uri_complete"`
+	ExpiresIn               int    `json:"expires_in"`
+	Interval                int    `json:"interval"`
+}
+
+func startDeviceAuthorization(ctx context.Context, o *signInOptions, base, clientID string) (*deviceAuthorization, error) {
+	b, _ := json.Marshal(map[string]string{"client_id": clientID})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/user_management/authorize/device", bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "goconvex-authkit")
+	resp, err := o.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, parseAPIError(resp.StatusCode, resp.Header, data, o.now())
+	}
+	var da deviceAuthorization
+	if err := json.Unmarshal(data, &da); err != nil || da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
+		return nil, errMalformedResponse{"device authorization without device_code, user_code or verification_uri"}
+	}
+	return &da, nil
+}

@@ -1,0 +1,164 @@
+//go:build !js
+
+package authkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ClientCredentialsConfig configures a ClientCredentialsSource: a WorkOS
+// Connect machine-to-machine application (spec §1.3f, §7.3).
+type ClientCredentialsConfig struct {
+	// AuthKitDomain is the AuthKit domain that issues the tokens
+	// (https://<subdomain>.authkit.app, or a custom domain); tokens come
+	// from <AuthKitDomain>/oauth2/token and their iss is AuthKitDomain.
+	AuthKitDomain string
+	// ClientID and ClientSecret are the M2M application's credentials
+	// (not the environment's client id).
+	ClientID     string
+	ClientSecret string
+	// Scopes to ask for; none asks for all the application's scopes.
+	Scopes []string
+	// HTTPClient sends the requests; a client with a 30 s timeout when
+	// nil.
+	HTTPClient *http.Client
+	// Now reads the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// ClientCredentialsSource is a TokenSource for a machine identity: it gets
+// access tokens with the client_credentials grant, hands out the cached
+// one while it is fresh (the same refresh buffer as Session) and fetches
+// a new one before it expires or when forced. Rejected credentials
+// (invalid_client, 401, another 4xx) give an error matching ErrSignedOut;
+// network trouble and 408/429/5xx one matching ErrTransient. There is no
+// refresh token and nothing to store. It is safe for concurrent use;
+// concurrent fetches share one request.
+//
+// Wrap it in a Provider for a Convex client, and declare the issuer in the
+// deployment's auth.config.ts with M2MConvexProvider.
+type ClientCredentialsSource struct {
+	cfg ClientCredentialsConfig
+	now func() time.Time
+
+	mu  sync.Mutex // held while fetching: concurrent callers share the result
+	cur *Token
+}
+
+// NewClientCredentialsSource returns a ClientCredentialsSource. It fetches
+// nothing until the first Token call.
+func NewClientCredentialsSource(cfg ClientCredentialsConfig) (*ClientCredentialsSource, error) {
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return nil, errors.New("authkit: ClientCredentialsConfig needs ClientID and ClientSecret")
+	}
+	if u, err := url.Parse(cfg.AuthKitDomain); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("authkit: ClientCredentialsConfig.AuthKitDomain %q is not an http(s) URL", cfg.AuthKitDomain)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+	}
+	c := &ClientCredentialsSource{cfg: cfg, now: cfg.Now}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c, nil
+}
+
+// Token returns a fresh access token; see ClientCredentialsSource.
+func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) (*Token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !forceRefresh && c.cur.fresh(c.now()) {
+		t := *c.cur
+		return &t, nil
+	}
+	var rejected string
+	if c.cur != nil {
+		rejected = c.cur.AccessToken
+	}
+	tok, err := c.fetch(ctx)
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && !ae.Transient() {
+			c.cur = nil
+			return nil, &SignedOutError{Err: err}
+		}
+		if !forceRefresh && c.cur.Valid(c.now()) {
+			t := *c.cur
+			return &t, nil
+		}
+		return nil, transient(err)
+	}
+	if forceRefresh && tok.AccessToken == rejected {
+		return nil, transient(errSameToken)
+	}
+	c.cur = tok
+	t := *tok
+	return &t, nil
+}
+
+func (c *ClientCredentialsSource) fetch(ctx context.Context) (*Token, error) {
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {c.cfg.ClientID},
+		"client_secret": {c.cfg.ClientSecret},
+	}
+	if len(c.cfg.Scopes) > 0 {
+		form.Set("scope", strings.Join(c.cfg.Scopes, " "))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.cfg.AuthKitDomain, "/")+"/oauth2/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "goconvex-authkit")
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, parseAPIError(resp.StatusCode, resp.Header, data, c.now())
+	}
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(data, &body); err != nil || body.AccessToken == "" {
+		return nil, errMalformedResponse{"no access_token"}
+	}
+	tok, err := ParseToken(body.AccessToken)
+	if err != nil {
+		return nil, errMalformedResponse{"access_token is not a JWT"}
+	}
+	return tok, nil
+}
+
+// M2MConvexProvider returns the third auth.config.ts provider a Convex
+// deployment needs to accept client_credentials tokens (spec §1.3f, §2.1):
+// issuer authkitDomain, key set <authkitDomain>/oauth2/jwks, RS256, and
+// applicationID the environment's client id (the tokens' aud, which is
+// what ties the shared-looking issuer to this environment).
+func M2MConvexProvider(authkitDomain, environmentClientID string) ConvexProvider {
+	d := strings.TrimRight(authkitDomain, "/")
+	return ConvexProvider{
+		Type:          "customJwt",
+		Issuer:        d,
+		JWKS:          d + "/oauth2/jwks",
+		Algorithm:     "RS256",
+		ApplicationID: environmentClientID,
+	}
+}

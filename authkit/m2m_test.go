@@ -1,0 +1,134 @@
+package authkit_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/client/convextest"
+)
+
+var botApp = authkittest.M2MApp{ClientID: "client_01BOTAPP000000000000000000", ClientSecret: "secret_bot", OrganizationID: "org_01BOTS", Scopes: []string{"chat:write"}}
+
+func TestClientCredentialsSource(t *testing.T) {
+	clk := newStepClock()
+	srv := authkittest.NewServer(authkittest.WithM2MApps(botApp), authkittest.WithClock(clk.Now), authkittest.WithTokenLifetime(5*time.Minute))
+	defer srv.Close()
+	ctx := context.Background()
+	src, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+		AuthKitDomain: srv.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: botApp.ClientSecret, Now: clk.Now,
+	})
+	require.NoError(t, err)
+
+	// Concurrent callers share one fetch; the cached token is reused.
+	var wg sync.WaitGroup
+	toks := make([]*authkit.Token, 8)
+	for i := range toks {
+		wg.Go(func() {
+			tk, err := src.Token(ctx, false)
+			assert.NoError(t, err)
+			toks[i] = tk
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, srv.Requests(authkittest.RouteOAuthToken))
+	for _, tk := range toks {
+		assert.Equal(t, toks[0].AccessToken, tk.AccessToken)
+	}
+	assert.Equal(t, botApp.ClientID, toks[0].Subject)
+	assert.Equal(t, srv.M2MIssuer(), toks[0].Issuer)
+	assert.Empty(t, toks[0].SessionID)
+
+	// Still fresh: no fetch. Within the refresh buffer: a new token.
+	clk.Sleep(ctx, 4*time.Minute)
+	_, err = src.Token(ctx, false)
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Requests(authkittest.RouteOAuthToken))
+	clk.Sleep(ctx, 40*time.Second)
+	t2, err := src.Token(ctx, false)
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Requests(authkittest.RouteOAuthToken))
+	assert.NotEqual(t, toks[0].AccessToken, t2.AccessToken)
+
+	// Forced: another token.
+	t3, err := src.Token(ctx, true)
+	require.NoError(t, err)
+	assert.NotEqual(t, t2.AccessToken, t3.AccessToken)
+
+	// A transient failure keeps the cached token for an unforced call.
+	srv.Fault(authkittest.RouteOAuthToken, authkittest.Fault{Status: 503})
+	clk.Sleep(ctx, 4*time.Minute+40*time.Second)
+	t4, err := src.Token(ctx, false)
+	require.NoError(t, err)
+	assert.Equal(t, t3.AccessToken, t4.AccessToken)
+	_, err = src.Token(ctx, true)
+	require.ErrorIs(t, err, authkit.ErrTransient)
+	srv.ClearFaults()
+
+	// Wrong credentials: signed out.
+	bad, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+		AuthKitDomain: srv.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: "nope",
+	})
+	require.NoError(t, err)
+	_, err = bad.Token(ctx, false)
+	require.ErrorIs(t, err, authkit.ErrSignedOut)
+
+	_, err = authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{AuthKitDomain: "ftp://x", ClientID: "a", ClientSecret: "b"})
+	require.Error(t, err)
+}
+
+// An M2M token is accepted by a deployment (and by the Verifier) that
+// declares the third provider, and rejected by the two WorkOS ones alone.
+func TestClientCredentialsWithConvex(t *testing.T) {
+	ak := authkittest.NewServer(authkittest.WithM2MApps(botApp))
+	defer ak.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	m2m := authkit.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
+	assert.Equal(t, ak.URL()+"/oauth2/jwks", m2m.JWKS)
+	assert.Equal(t, ak.ClientID(), m2m.ApplicationID)
+	assert.Contains(t, authkit.AuthConfigTS(append(authkit.ConvexProviders(ak.ClientID()), m2m)), ak.M2MIssuer())
+
+	src, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+		AuthKitDomain: ak.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: botApp.ClientSecret,
+	})
+	require.NoError(t, err)
+	tok, err := src.Token(ctx, false)
+	require.NoError(t, err)
+
+	claims, err := authkit.NewVerifier([]authkit.ConvexProvider{m2m}).Verify(ctx, tok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, botApp.ClientID, claims.Subject)
+	_, err = authkit.NewVerifier(authkit.ConvexProviders(ak.ClientID()), authkit.WithJWKSBaseURL(ak.URL())).Verify(ctx, tok.AccessToken)
+	require.ErrorIs(t, err, authkit.ReasonNoAuthProvider)
+
+	cx := convextest.NewServer(convextest.WithAuth(
+		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
+		convextest.AuthProvider{Issuer: m2m.Issuer, JWKS: m2m.JWKS, ApplicationID: m2m.ApplicationID, Algorithm: m2m.Algorithm},
+	))
+	defer cx.Close()
+	cx.Query("whoami", func(ctx *convextest.QueryCtx, _ map[string]any) (any, error) {
+		if id := ctx.Identity(); id != nil {
+			return id.Subject, nil
+		}
+		return nil, nil
+	})
+	c, err := client.New(cx.URL())
+	require.NoError(t, err)
+	defer c.Close()
+	p := authkit.NewProvider(src, authkit.WithProactiveRefresh(true))
+	defer p.Close()
+	c.SetAuth(p)
+	var sub string
+	require.NoError(t, c.Query(ctx, "whoami", client.Args{}, &sub))
+	assert.Equal(t, botApp.ClientID, sub)
+	assert.True(t, c.AuthState().IsAuthenticated)
+}

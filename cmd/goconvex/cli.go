@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goconvex/convex/authkit"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitSignedOut   = 3
+	exitProblems    = 4
+	exitInterrupted = 130
+)
+
+// Test hooks.
+var (
+	// openBrowser opens the sign-in page.
+	openBrowser = authkit.OpenBrowser
+	// signInOptions are added to every sign-in flow.
+	signInOptions []authkit.SignInOption
+	// onDeviceCode sees the device code login shows.
+	onDeviceCode func(authkit.DeviceCode)
+)
+
+const usage = `goconvex: WorkOS AuthKit sign-in and Convex from the command line.
+
+Usage:
+  goconvex login [--device] [--port N]     sign in (browser + PKCE, or device code)
+  goconvex logout [--local]                end the session and forget it
+  goconvex whoami                          the signed-in user and the token's claims
+  goconvex token [--force]                 print a fresh access token (for scripts)
+  goconvex run [--kind query|mutation|action] FUNCTION [JSON_ARGS]
+  goconvex watch FUNCTION [JSON_ARGS]      one JSON line per result, until Ctrl-C
+  goconvex doctor                          check the AuthKit + Convex setup
+
+Common flags (after the command): --json, --client-id, --api-base,
+--api-key, --convex-url, --redirect-uri, --store, --env-file, --timeout.
+Environment: WORKOS_CLIENT_ID, WORKOS_API_BASE, WORKOS_API_KEY,
+WORKOS_REDIRECT_URI, CONVEX_URL (also read from .env.local).
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not signed in, 4 doctor found
+problems, 130 interrupted.
+`
+
+// app is one invocation: its outputs and resolved configuration.
+type app struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	json           bool
+	cfg            authkit.Config
+	storePath      string
+	timeout        time.Duration
+}
+
+// commonFlags registers the flags every command takes.
+type commonFlags struct {
+	json                                                     bool
+	clientID, apiBase, apiKey, convexURL, redirectURI, store string
+	envFile                                                  string
+	timeout                                                  time.Duration
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet, defTimeout time.Duration) {
+	fs.BoolVar(&c.json, "json", false, "machine-readable output")
+	fs.StringVar(&c.clientID, "client-id", "", "WorkOS client id (default $WORKOS_CLIENT_ID)")
+	fs.StringVar(&c.apiBase, "api-base", "", "WorkOS API base (default $WORKOS_API_BASE or https://api.workos.com)")
+	fs.StringVar(&c.apiKey, "api-key", "", "WorkOS API key, for session revocation (default $WORKOS_API_KEY)")
+	fs.StringVar(&c.convexURL, "convex-url", "", "Convex deployment URL (default $CONVEX_URL)")
+	fs.StringVar(&c.redirectURI, "redirect-uri", "", "the web app's redirect URI, for the doctor's CORS check (default $WORKOS_REDIRECT_URI)")
+	fs.StringVar(&c.store, "store", "", "session file (default: under the user config directory)")
+	fs.StringVar(&c.envFile, "env-file", ".env.local", "dotenv file to read (missing is fine)")
+	fs.DurationVar(&c.timeout, "timeout", defTimeout, "give up after this long")
+}
+
+// usageError is a bad command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitError carries an exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	type command struct {
+		fn         func(a *app, fs *flag.FlagSet, args []string) error
+		defTimeout time.Duration
+	}
+	cmds := map[string]command{
+		"login":  {cmdLogin, 10 * time.Minute},
+		"logout": {cmdLogout, 30 * time.Second},
+		"whoami": {cmdWhoami, 30 * time.Second},
+		"token":  {cmdToken, 30 * time.Second},
+		"run":    {cmdRun, time.Minute},
+		"watch":  {cmdWatch, 0},
+		"doctor": {cmdDoctor, 15 * time.Second},
+	}
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	c, ok := cmds[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "goconvex: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("goconvex "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf commonFlags
+	cf.register(fs, c.defTimeout)
+	a := &app{ctx: ctx, stdout: stdout, stderr: stderr}
+	err := c.fn(a, fs, rest)
+	if err == nil {
+		return exitOK
+	}
+	return a.fail(err)
+}
+
+// parseArgs parses flags anywhere among the positional arguments (a "--"
+// ends the flags) and resolves the configuration.
+func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &exitError{exitUsage, err}
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) < minPos || len(pos) > maxPos {
+		return nil, usageError{fmt.Sprintf("%s: wrong number of arguments", fs.Name())}
+	}
+	cf := commonFromFlags(fs)
+	a.json = cf.json
+	a.timeout = cf.timeout
+	if cf.envFile != "" {
+		if err := authkit.LoadDotEnv(cf.envFile); err != nil && !errors.Is(err, fs2ErrNotExist) {
+			return nil, fmt.Errorf("reading %s: %w", cf.envFile, err)
+		}
+	}
+	a.cfg = authkit.ConfigFromEnv()
+	if a.cfg.ConvexURL == "" {
+		for _, k := range []string{"VITE_CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"} {
+			if v := os.Getenv(k); v != "" {
+				a.cfg.ConvexURL = v
+				break
+			}
+		}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&a.cfg.ClientID, cf.clientID)
+	set(&a.cfg.APIBase, cf.apiBase)
+	set(&a.cfg.APIKey, cf.apiKey)
+	set(&a.cfg.ConvexURL, cf.convexURL)
+	set(&a.cfg.RedirectURI, cf.redirectURI)
+	a.storePath = cf.store
+	return pos, nil
+}
+
+var fs2ErrNotExist = fs.ErrNotExist
+
+// commonFromFlags reads the common flags back from fs.
+func commonFromFlags(fs *flag.FlagSet) commonFlags {
+	get := func(name string) string {
+		if f := fs.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	var c commonFlags
+	c.json = get("json") == "true"
+	c.clientID, c.apiBase, c.apiKey = get("client-id"), get("api-base"), get("api-key")
+	c.convexURL, c.redirectURI, c.store, c.envFile = get("convex-url"), get("redirect-uri"), get("store"), get("env-file")
+	c.timeout, _ = time.ParseDuration(get("timeout"))
+	return c
+}
+
+// needClientID checks that a client id is configured.
+func (a *app) needClientID() error {
+	if a.cfg.ClientID == "" {
+		return usageError{"no WorkOS client id: set WORKOS_CLIENT_ID (or .env.local) or pass --client-id"}
+	}
+	return nil
+}
+
+// needConvexURL checks that a deployment is configured.
+func (a *app) needConvexURL() error {
+	if a.cfg.ConvexURL == "" {
+		return usageError{"no Convex deployment: set CONVEX_URL (or .env.local) or pass --convex-url"}
+	}
+	return nil
+}
+
+// withTimeout bounds ctx by the --timeout flag (0: no bound).
+func (a *app) withTimeout() (context.Context, context.CancelFunc) {
+	if a.timeout <= 0 {
+		return context.WithCancel(a.ctx)
+	}
+	return context.WithTimeout(a.ctx, a.timeout)
+}
+
+// store returns the session store.
+func (a *app) store() (*authkit.FileStore, error) {
+	if a.storePath != "" {
+		return authkit.NewFileStore(a.storePath), nil
+	}
+	return authkit.NewDefaultFileStore(a.cfg.ClientID)
+}
+
+// session returns a Session on the store.
+func (a *app) session() (*authkit.Session, *authkit.FileStore, error) {
+	if err := a.needClientID(); err != nil {
+		return nil, nil, err
+	}
+	st, err := a.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := authkit.NewSession(authkit.SessionConfig{ClientID: a.cfg.ClientID, APIBase: a.cfg.APIBase, Store: st})
+	return s, st, err
+}
+
+// out prints v as JSON with --json, else the human text.
+func (a *app) out(v any, human string) {
+	if a.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(v)
+		return
+	}
+	fmt.Fprint(a.stdout, human)
+}
+
+// fail reports err and returns its exit code.
+func (a *app) fail(err error) int {
+	code := exitFailure
+	var ue usageError
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+	case errors.As(err, &ue):
+		code = exitUsage
+	case errors.Is(err, authkit.ErrSignedOut):
+		code = exitSignedOut
+		err = fmt.Errorf("not signed in (run: goconvex login): %w", err)
+	case a.ctx.Err() != nil:
+		code = exitInterrupted
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return code
+	}
+	msg := strings.TrimSpace(err.Error())
+	if a.json {
+		b, _ := json.Marshal(map[string]any{"error": msg, "exit_code": code})
+		fmt.Fprintf(a.stderr, "%s\n", b)
+	} else {
+		fmt.Fprintf(a.stderr, "goconvex: %s\n", msg)
+	}
+	return code
+}

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/client/values"
+)
+
+func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
+	device := fs.Bool("device", false, "sign in with a device code (no browser on this machine)")
+	port := fs.Int("port", 0, "loopback port of the browser callback (0: random); allowlist http://127.0.0.1:PORT/callback")
+	hint := fs.String("login-hint", "", "pre-fill this email")
+	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	sess, st, err := a.session()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout()
+	defer cancel()
+	opts := append([]authkit.SignInOption{authkit.WithSignInOutput(a.stderr), authkit.WithLoginHint(*hint)}, signInOptions...)
+	var stored *authkit.StoredSession
+	if *device {
+		var stop func()
+		stored, err = authkit.SignInWithDeviceCode(ctx, a.cfg, func(dc authkit.DeviceCode) {
+			fmt.Fprintf(a.stderr, "To sign in, open %s\nand enter the code: %s\n", dc.VerificationURI, dc.UserCode)
+			if dc.VerificationURIComplete != "" {
+				fmt.Fprintf(a.stderr, "(or open %s)\n", dc.VerificationURIComplete)
+			}
+			if onDeviceCode != nil {
+				onDeviceCode(dc)
+			}
+			stop = spin(a.stderr, "Waiting for approval…")
+		}, opts...)
+		if stop != nil {
+			stop()
+		}
+	} else {
+		opts = append(opts, authkit.WithCallbackPort(*port), authkit.WithBrowserOpener(openBrowser))
+		stop := spin(a.stderr, "Waiting for the browser sign-in…")
+		stored, err = authkit.SignInWithBrowser(ctx, a.cfg, opts...)
+		stop()
+	}
+	if err != nil {
+		return err
+	}
+	if err := sess.Save(ctx, stored); err != nil {
+		return fmt.Errorf("saving the session: %w", err)
+	}
+	u := stored.User
+	if u == nil {
+		u = &authkit.User{}
+	}
+	a.out(map[string]any{"signed_in": true, "user": u, "organization_id": stored.OrganizationID, "store": st.Path()},
+		fmt.Sprintf("Signed in as %s (%s).\nSession saved in %s\n", u.Email, u.ID, st.Path()))
+	return nil
+}
+
+func cmdLogout(a *app, fs *flag.FlagSet, args []string) error {
+	local := fs.Bool("local", false, "only forget the session here; do not end it at WorkOS")
+	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	sess, st, err := a.session()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout()
+	defer cancel()
+	saved, err := st.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if saved == nil {
+		a.out(map[string]any{"signed_in": false, "ended_remotely": false}, "Not signed in.\n")
+		return nil
+	}
+	ended := false
+	var remoteErr error
+	if !*local {
+		var sid string
+		if t, err := authkit.ParseToken(saved.AccessToken); err == nil {
+			sid = t.SessionID
+		}
+		if sid == "" {
+			if t, err := sess.Token(ctx, false); err == nil {
+				sid = t.SessionID
+			}
+		}
+		switch {
+		case sid == "":
+			remoteErr = errors.New("no session id known")
+		case a.cfg.APIKey != "":
+			remoteErr = authkit.RevokeSession(ctx, a.cfg, sid)
+		default:
+			remoteErr = authkit.EndSession(ctx, a.cfg, sid)
+		}
+		ended = remoteErr == nil
+	}
+	if err := sess.SignOut(ctx); err != nil {
+		return err
+	}
+	human := "Signed out.\n"
+	if remoteErr != nil {
+		human = fmt.Sprintf("Signed out here; the session could not be ended at WorkOS: %v\n", remoteErr)
+	}
+	a.out(map[string]any{"signed_in": false, "ended_remotely": ended}, human)
+	return nil
+}
+
+// claimsOf decodes a JWT's payload without verifying it.
+func claimsOf(tok string) (map[string]any, error) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil, authkit.ErrMalformedToken
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, authkit.ErrMalformedToken
+	}
+	var m map[string]any
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		return nil, authkit.ErrMalformedToken
+	}
+	return m, nil
+}
+
+func cmdWhoami(a *app, fs *flag.FlagSet, args []string) error {
+	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	sess, _, err := a.session()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout()
+	defer cancel()
+	stop := spin(a.stderr, "Checking the session…")
+	tok, err := sess.Token(ctx, false)
+	stop()
+	if err != nil {
+		return err
+	}
+	claims, err := claimsOf(tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	u := sess.User()
+	var b strings.Builder
+	if u != nil {
+		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+		fmt.Fprintf(&b, "User:         %s", u.Email)
+		if name != "" {
+			fmt.Fprintf(&b, " (%s)", name)
+		}
+		fmt.Fprintf(&b, "\n")
+	}
+	fmt.Fprintf(&b, "User id:      %s\n", tok.Subject)
+	fmt.Fprintf(&b, "Session:      %s\n", tok.SessionID)
+	if tok.OrganizationID != "" {
+		fmt.Fprintf(&b, "Organization: %s\n", tok.OrganizationID)
+	}
+	fmt.Fprintf(&b, "Issuer:       %s\n", tok.Issuer)
+	if aud, ok := claims["aud"]; ok {
+		fmt.Fprintf(&b, "Audience:     %v\n", aud)
+	}
+	fmt.Fprintf(&b, "Token expiry: %s (in %s)\n", tok.Expiry.Local().Format(time.RFC3339), time.Until(tok.Expiry).Round(time.Second))
+	a.out(map[string]any{"user": u, "claims": claims}, b.String())
+	return nil
+}
+
+func cmdToken(a *app, fs *flag.FlagSet, args []string) error {
+	force := fs.Bool("force", false, "refresh even if the current token is still fresh")
+	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	sess, _, err := a.session()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout()
+	defer cancel()
+	// A new Session has no current token: load it first, so that --force
+	// means "another token than the stored one".
+	tok, err := sess.Token(ctx, false)
+	if err == nil && *force {
+		tok, err = sess.Token(ctx, true)
+	}
+	if err != nil {
+		return err
+	}
+	if a.json {
+		a.out(map[string]any{"access_token": tok.AccessToken, "expires_at": tok.Expiry.UTC().Format(time.RFC3339)}, "")
+		return nil
+	}
+	fmt.Fprintln(a.stdout, tok.AccessToken)
+	return nil
+}
+
+// parseFnArgs reads the function and its JSON arguments (an object; {} by
+// default).
+func parseFnArgs(pos []string) (string, values.Raw, error) {
+	raw := values.Raw("{}")
+	if len(pos) > 1 {
+		raw = values.Raw(pos[1])
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return "", nil, usageError{"the arguments must be a JSON object, like '{\"body\":\"hi\"}'"}
+		}
+		if err := values.Validate(raw); err != nil {
+			return "", nil, usageError{fmt.Sprintf("the arguments are not a Convex value: %v", err)}
+		}
+	}
+	return pos[0], raw, nil
+}
+
+// optionalToken returns a token when a session is stored, "" when not.
+func (a *app) optionalSession() (*authkit.Session, bool) {
+	if a.cfg.ClientID == "" {
+		return nil, false
+	}
+	sess, st, err := a.session()
+	if err != nil {
+		return nil, false
+	}
+	if saved, err := st.Load(a.ctx); err != nil || saved == nil {
+		return nil, false
+	}
+	return sess, true
+}
+
+func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
+	kind := fs.String("kind", "query", "query, mutation or action")
+	anon := fs.Bool("anon", false, "run without signing in even when a session is stored")
+	pos, err := a.parseArgs(fs, args, 1, 2)
+	if err != nil {
+		return err
+	}
+	if err := a.needConvexURL(); err != nil {
+		return err
+	}
+	name, fnArgs, err := parseFnArgs(pos)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout()
+	defer cancel()
+	hc, err := client.NewHTTPClient(a.cfg.ConvexURL)
+	if err != nil {
+		return err
+	}
+	if sess, ok := a.optionalSession(); ok && !*anon {
+		tok, err := sess.Token(ctx, false)
+		if err != nil {
+			return err
+		}
+		hc.SetAuth(tok.AccessToken)
+	}
+	var out values.Raw
+	stop := spin(a.stderr, "Running "+name+"…")
+	switch *kind {
+	case "query":
+		err = hc.Query(ctx, name, fnArgs, &out)
+	case "mutation":
+		err = hc.Mutation(ctx, name, fnArgs, &out)
+	case "action":
+		err = hc.Action(ctx, name, fnArgs, &out)
+	default:
+		err = usageError{"--kind must be query, mutation or action"}
+	}
+	stop()
+	if err != nil {
+		return err
+	}
+	if len(out) == 0 {
+		out = values.Raw("null")
+	}
+	if a.json {
+		fmt.Fprintf(a.stdout, "%s\n", out)
+		return nil
+	}
+	var pretty any
+	d := json.NewDecoder(strings.NewReader(string(out)))
+	d.UseNumber()
+	if d.Decode(&pretty) == nil {
+		b, _ := json.MarshalIndent(pretty, "", "  ")
+		fmt.Fprintf(a.stdout, "%s\n", b)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s\n", out)
+	return nil
+}
+
+func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
+	anon := fs.Bool("anon", false, "subscribe without signing in even when a session is stored")
+	pos, err := a.parseArgs(fs, args, 1, 2)
+	if err != nil {
+		return err
+	}
+	if err := a.needConvexURL(); err != nil {
+		return err
+	}
+	name, fnArgs, err := parseFnArgs(pos)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout()
+	defer cancel()
+	c, err := client.New(a.cfg.ConvexURL)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if sess, ok := a.optionalSession(); ok && !*anon {
+		p := authkit.NewProvider(sess, authkit.WithProactiveRefresh(true))
+		defer settle(a, sess)
+		defer p.Close()
+		c.SetAuth(p)
+	}
+	sub, err := c.Subscribe(ctx, name, fnArgs)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	for {
+		res, err := sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // Ctrl-C or --timeout: the normal end
+			}
+			var fe *client.FunctionError
+			if errors.As(err, &fe) {
+				fmt.Fprintf(a.stderr, "goconvex: %s\n", fe.Message)
+				continue
+			}
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s\n", res.Raw())
+	}
+}
+
+// settle lets a refresh still in flight finish and persist its rotated
+// refresh token before the process exits.
+func settle(a *app, sess *authkit.Session) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.ctx), 5*time.Second)
+	defer cancel()
+	sess.Token(ctx, false)
+}

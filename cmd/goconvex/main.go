@@ -1,0 +1,45 @@
+// Command goconvex signs in to WorkOS AuthKit and talks to a Convex
+// deployment from a terminal or a script.
+//
+//	goconvex login [--device]           sign in (browser with PKCE, or device code)
+//	goconvex logout                     end the session and forget it
+//	goconvex whoami                     the signed-in user and the token's claims
+//	goconvex token                      print a fresh access token (for scripts)
+//	goconvex run [--kind K] FN [ARGS]   run a query, mutation or action; print its JSON result
+//	goconvex watch FN [ARGS]            print one JSON line per result of a query until Ctrl-C
+//	goconvex doctor                     check the AuthKit + Convex setup
+//
+// Configuration comes from flags, then the environment (WORKOS_CLIENT_ID,
+// WORKOS_API_BASE, WORKOS_API_KEY, WORKOS_REDIRECT_URI, CONVEX_URL), then
+// .env.local in the current directory (--env-file to choose another).
+// The session is kept in a 0600 file under the user's config directory
+// (authkit.DefaultStorePath; --store to choose another).
+//
+// Browser sign-in listens on http://127.0.0.1:<port>/callback: allowlist
+// that redirect URI in the WorkOS dashboard and pin the port with --port.
+//
+// Exit codes: 0 success; 1 failure; 2 usage error; 3 not signed in;
+// 4 doctor found problems; 130 interrupted.
+//
+// Tokens are printed only by the token command.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the command line args, writing to stdout and stderr, and
+// returns the exit code. Ctrl-C (SIGINT, SIGTERM) cancels it.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runCtx(ctx, args, stdout, stderr)
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/goconvex/convex/client"
+)
+
+// message is a row of messages:list.
+type message struct {
+	ID       string `json:"_id"`
+	Body     string `json:"body"`
+	Author   string `json:"author"`
+	AuthorID string `json:"authorId"`
+}
+
+// Bot answers chat commands: a message mentioning "!ping" gets "pong".
+type Bot struct {
+	c   *client.Client
+	log *slog.Logger
+	// Commands maps a command word to its reply.
+	Commands map[string]string
+}
+
+// NewBot returns a bot on c, which should already have its auth set.
+func NewBot(c *client.Client, log *slog.Logger) *Bot {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Bot{c: c, log: log, Commands: map[string]string{
+		"!ping": "pong",
+		"!help": "I answer !ping with pong.",
+	}}
+}
+
+// reply returns the answer to a message body, "" for none.
+func (b *Bot) reply(body string) string {
+	for _, w := range strings.Fields(body) {
+		if r, ok := b.Commands[strings.ToLower(strings.TrimRight(w, ".,!?;:"))]; ok {
+			return r
+		}
+		if r, ok := b.Commands[strings.ToLower(w)]; ok {
+			return r
+		}
+	}
+	return ""
+}
+
+// Run subscribes to messages:list and answers new messages until ctx
+// ends. Messages present when it starts are history and get no answer.
+// The client reconnects by itself (a deployment restart, a network
+// outage): the subscription resumes and the messages seen stay seen, so
+// nothing is answered twice.
+func (b *Bot) Run(ctx context.Context) error {
+	sub, err := b.c.Subscribe(ctx, "messages:list", client.Args{})
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	var seen map[string]bool // nil until the first result
+	for {
+		res, err := sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var fe *client.FunctionError
+			if errors.As(err, &fe) {
+				b.log.Warn("bot: messages:list failed", "err", fe.Message)
+				continue
+			}
+			return err
+		}
+		var msgs []message
+		if err := res.Decode(&msgs); err != nil {
+			b.log.Warn("bot: unexpected messages:list result", "err", err)
+			continue
+		}
+		next := make(map[string]bool, len(msgs))
+		for _, m := range msgs {
+			next[m.ID] = true
+			if seen == nil || seen[m.ID] {
+				continue
+			}
+			r := b.reply(m.Body)
+			if r == "" {
+				continue
+			}
+			b.log.Info("bot: answering", "author", m.Author, "message", m.ID)
+			if err := b.c.Mutation(ctx, "messages:send", client.Args{"body": r}, nil); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				b.log.Error("bot: sending the answer failed", "err", err)
+			}
+		}
+		// Only the latest window is remembered: a message that left it
+		// never comes back.
+		seen = next
+	}
+}

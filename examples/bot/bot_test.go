@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/client/convextest"
+	"github.com/goconvex/convex/internal/chat"
+)
+
+var ada = authkittest.User{ID: "user_01ADA0000000000000000000000", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Password: "pw"}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func bodies(t *testing.T, cx *convextest.Server) []message {
+	var out []message
+	require.NoError(t, cx.Read(func(db *convextest.DatabaseReader) error {
+		for _, d := range db.Query("messages").Collect() {
+			out = append(out, message{Body: d["body"].(string), Author: d["author"].(string)})
+		}
+		return nil
+	}))
+	return out
+}
+
+func countPongs(t *testing.T, cx *convextest.Server) int {
+	n := 0
+	for _, m := range bodies(t, cx) {
+		if m.Body == "pong" {
+			n++
+		}
+	}
+	return n
+}
+
+// userClient is a person in the chat.
+func userClient(t *testing.T, ak *authkittest.Server, cx *convextest.Server, userID string) *client.Client {
+	tok, err := ak.IssueTokens(userID)
+	require.NoError(t, err)
+	sess, err := authkit.NewSession(authkit.SessionConfig{ClientID: ak.ClientID(), APIBase: ak.URL(), Store: authkit.NewMemoryStore()})
+	require.NoError(t, err)
+	require.NoError(t, sess.Save(context.Background(), &authkit.StoredSession{RefreshToken: tok.RefreshToken, AccessToken: tok.AccessToken}))
+	c, err := client.New(cx.URL())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	p := authkit.NewProvider(sess, authkit.WithProactiveRefresh(true))
+	t.Cleanup(func() { p.Close() })
+	c.SetAuth(p)
+	return c
+}
+
+func startBot(t *testing.T, args ...string) (stop func() int, logs *lockedBuffer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append(args, "--env-file", filepath.Join(t.TempDir(), "none")), logs) }()
+	var once sync.Once
+	var code int
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(15 * time.Second):
+				t.Error("the bot did not stop")
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return stop, logs
+}
+
+// The bot, signed in with a refresh token in the CLI's store, answers
+// "!ping", keeps answering across a deployment restart and across token
+// rotations (3 s tokens), and never answers history or twice.
+func TestBotPingRestartRotation(t *testing.T) {
+	ak := authkittest.NewServer(authkittest.WithUsers(authkittest.DemoUser, ada),
+		authkittest.WithTokenLifetime(3*time.Second), authkittest.WithJWTTemplate(authkittest.NameEmailTemplate))
+	defer ak.Close()
+	id := ak.ClientID()
+	cx := convextest.NewServer(convextest.WithAuth(
+		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + id, JWKS: ak.JWKSURL()},
+	))
+	defer cx.Close()
+	chat.Register(cx)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	// The bot user signed in once (goconvex login does this).
+	t.Setenv(authkit.EnvStoreDir, t.TempDir())
+	t.Setenv(authkit.EnvClientID, id)
+	t.Setenv(authkit.EnvAPIBase, ak.URL())
+	t.Setenv(authkit.EnvConvexURL, cx.URL())
+	t.Setenv(envBotClientID, "")
+	path, err := authkit.DefaultStorePath(id)
+	require.NoError(t, err)
+	botTok, err := ak.IssueTokens(authkittest.DemoUser.ID)
+	require.NoError(t, err)
+	require.NoError(t, authkit.NewFileStore(path).Save(ctx, &authkit.StoredSession{RefreshToken: botTok.RefreshToken}))
+
+	human := userClient(t, ak, cx, ada.ID)
+	// History: an old !ping gets no answer.
+	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "!ping from before"}, nil))
+
+	stop, logs := startBot(t)
+	require.Eventually(t, func() bool { return cx.Subscriptions() >= 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
+	time.Sleep(200 * time.Millisecond)
+	assert.Zero(t, countPongs(t, cx), "history is not answered")
+
+	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "hey bot, !ping"}, nil))
+	require.Eventually(t, func() bool { return countPongs(t, cx) == 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
+	for _, m := range bodies(t, cx) {
+		if m.Body == "pong" {
+			assert.Equal(t, "Demo User", m.Author, "answered as the bot's user")
+		}
+	}
+
+	// The deployment restarts; the bot reconnects and goes on.
+	require.NoError(t, cx.Restart())
+	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "!ping after the restart"}, nil))
+	require.Eventually(t, func() bool { return countPongs(t, cx) == 2 }, 15*time.Second, 10*time.Millisecond, logs.String())
+
+	// Tokens rotate (3 s lifetime): the store gets new refresh tokens and
+	// the bot still answers.
+	snap, err := authkit.NewFileStore(path).Load(ctx)
+	require.NoError(t, err)
+	assert.NotEqual(t, botTok.RefreshToken, snap.RefreshToken)
+	var saved *authkit.StoredSession
+	for range 2 {
+		prev := snap.RefreshToken
+		require.Eventually(t, func() bool {
+			saved, err = authkit.NewFileStore(path).Load(ctx)
+			return err == nil && saved != nil && saved.RefreshToken != prev
+		}, 15*time.Second, 50*time.Millisecond, "the bot rotates its refresh token")
+		snap = saved
+	}
+	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "!PING?"}, nil))
+	require.Eventually(t, func() bool { return countPongs(t, cx) == 3 }, 10*time.Second, 10*time.Millisecond, logs.String())
+
+	assert.Equal(t, 0, stop())
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, 3, countPongs(t, cx), "nothing answered twice")
+	assert.NotContains(t, logs.String(), saved.RefreshToken)
+}
+
+// With client credentials the bot is a machine identity, accepted through
+// the third provider.
+func TestBotClientCredentials(t *testing.T) {
+	app := authkittest.M2MApp{ClientID: "client_01BOTAPP000000000000000000", ClientSecret: "s3cret"}
+	ak := authkittest.NewServer(authkittest.WithUsers(ada), authkittest.WithM2MApps(app))
+	defer ak.Close()
+	m2m := authkit.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
+	cx := convextest.NewServer(convextest.WithAuth(
+		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
+		convextest.AuthProvider{Issuer: m2m.Issuer, JWKS: m2m.JWKS, ApplicationID: m2m.ApplicationID},
+	))
+	defer cx.Close()
+	chat.Register(cx)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	t.Setenv(authkit.EnvConvexURL, cx.URL())
+	t.Setenv(envBotClientID, app.ClientID)
+	t.Setenv(envBotClientSecret, app.ClientSecret)
+	t.Setenv(envAuthKitDomain, ak.M2MIssuer())
+
+	human := userClient(t, ak, cx, ada.ID)
+	stop, logs := startBot(t)
+	require.Eventually(t, func() bool { return cx.Subscriptions() >= 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "!ping"}, nil))
+	require.Eventually(t, func() bool { return countPongs(t, cx) == 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
+	for _, m := range bodies(t, cx) {
+		if m.Body == "pong" {
+			assert.Equal(t, app.ClientID, m.Author)
+		}
+	}
+	assert.Equal(t, 0, stop())
+}
+
+func TestBotNoSession(t *testing.T) {
+	t.Setenv(authkit.EnvStoreDir, t.TempDir())
+	t.Setenv(authkit.EnvClientID, authkittest.DefaultClientID)
+	t.Setenv(authkit.EnvConvexURL, "http://127.0.0.1:1")
+	t.Setenv(envBotClientID, "")
+	var out bytes.Buffer
+	assert.Equal(t, 3, run(context.Background(), []string{"--env-file", "/nonexistent"}, &out))
+	assert.Contains(t, out.String(), "goconvex login")
+}
+
+func TestReply(t *testing.T) {
+	b := NewBot(nil, nil)
+	assert.Equal(t, "pong", b.reply("!ping"))
+	assert.Equal(t, "pong", b.reply("hey, !PING!"))
+	assert.Equal(t, "", b.reply("ping"))
+	assert.Equal(t, "", b.reply("pong"))
+}

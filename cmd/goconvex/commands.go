@@ -241,17 +241,23 @@ func (a *app) optionalSession() (*authkit.Session, bool) {
 	return sess, true
 }
 
+// functionArgs parses "<function> [json args]" and checks that a
+// deployment is configured.
+func (a *app) functionArgs(fs *flag.FlagSet, args []string) (string, values.Raw, error) {
+	pos, err := a.parseArgs(fs, args, 1, 2)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := a.needConvexURL(); err != nil {
+		return "", nil, err
+	}
+	return parseFnArgs(pos)
+}
+
 func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
 	kind := fs.String("kind", "query", "query, mutation or action")
 	anon := fs.Bool("anon", false, "run without signing in even when a session is stored")
-	pos, err := a.parseArgs(fs, args, 1, 2)
-	if err != nil {
-		return err
-	}
-	if err := a.needConvexURL(); err != nil {
-		return err
-	}
-	name, fnArgs, err := parseFnArgs(pos)
+	name, fnArgs, err := a.functionArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -305,14 +311,7 @@ func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
 
 func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 	anon := fs.Bool("anon", false, "subscribe without signing in even when a session is stored")
-	pos, err := a.parseArgs(fs, args, 1, 2)
-	if err != nil {
-		return err
-	}
-	if err := a.needConvexURL(); err != nil {
-		return err
-	}
-	name, fnArgs, err := parseFnArgs(pos)
+	name, fnArgs, err := a.functionArgs(fs, args)
 	if err != nil {
 		return err
 	}

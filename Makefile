@@ -111,9 +111,14 @@ demo: example
 	$(GO) build -o bin/devstack ./cmd/devstack
 	bin/devstack $(DEMO_FLAGS)
 
-## bench: side-by-side benchmarks (not built yet).
-bench:
-	@echo "bench: no benchmarks yet (issue 9)"
+## bench: the Go client side by side with the official convex JS client
+## (node) against one convextest deployment; writes bench/RESULTS.md.
+## Reads the wasm client from js/dist if `make wasm` built it (it does not
+## build it). BENCH_FLAGS go to bench/cmd/bench, e.g. `-rows B1,B3 -out
+## /tmp/partial.md` for some rows (-out defaults to bench/RESULTS.md).
+BENCH_FLAGS ?=
+bench: deps-npm ensure-chromium
+	$(GO) run ./bench/cmd/bench -out bench/RESULTS.md $(BENCH_FLAGS)
 
 ## wasm: build the wasm client and the JS package into js/dist (git-ignored):
 ## goconvex.wasm (-trimpath -s -w), Go's wasm_exec.js, the tsc output; then

@@ -107,7 +107,10 @@ func (c *Client) subscribe(ctx context.Context, name string, args any, fn func(*
 	if err != nil {
 		return nil, fmt.Errorf("failed to subscribe to %s: %w", name, err)
 	}
-	sub := &subscriber{function: core.CanonicalPath(name), callback: fn, notify: make(chan struct{}, 1)}
+	sub := &subscriber{function: core.CanonicalPath(name), callback: fn}
+	if fn == nil { // only Subscription.Next waits on it
+		sub.notify = make(chan struct{}, 1)
+	}
 	if err := c.do(ctx, func(l *loop) { l.subscribe(sub, name, raw) }); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,7 @@ type loop struct {
 	wg     sync.WaitGroup // socket goroutines and closers
 	cb     *dispatcher
 
-	subs    map[core.QueryToken]map[*subscriber]struct{}
+	subs    map[core.QueryToken][]*subscriber // usually one per query
 	pending map[uint32]*pendingCall
 
 	sock            *socket // nil while disconnected
@@ -77,7 +78,7 @@ func newLoop(c *Client, wsURL string, st *core.Core) *loop {
 	return &loop{
 		c: c, wsURL: wsURL, log: c.opts.logger, core: st,
 		events: make(chan event, 64), ctx: ctx, cancel: cancel, cb: newDispatcher(),
-		subs: map[core.QueryToken]map[*subscriber]struct{}{}, pending: map[uint32]*pendingCall{},
+		subs: map[core.QueryToken][]*subscriber{}, pending: map[uint32]*pendingCall{},
 		lastCloseReason: &initial, watchers: map[*stateWatcher]struct{}{}, authWatchers: map[*authWatcher]struct{}{},
 	}
 }
@@ -126,7 +127,7 @@ func (l *loop) shutdown() {
 		delete(l.pending, id)
 	}
 	for _, set := range l.subs {
-		for s := range set {
+		for _, s := range set {
 			s.markClosed()
 		}
 	}
@@ -318,7 +319,7 @@ func (l *loop) deliverQueries(tokens []core.QueryToken) {
 		path := l.core.QueryPath(token)
 		logFunctionLines(l.log, KindQuery, path, qr.LogLines)
 		res, err := queryOutcome(path, qr)
-		for s := range set {
+		for _, s := range set {
 			if s.callback == nil {
 				s.deliver(res, err)
 				continue
@@ -380,12 +381,7 @@ func (l *loop) failLostActions() {
 
 func (l *loop) subscribe(s *subscriber, name string, args []byte) {
 	s.token = l.core.Subscribe(name, args, "")
-	set := l.subs[s.token]
-	if set == nil {
-		set = map[*subscriber]struct{}{}
-		l.subs[s.token] = set
-	}
-	set[s] = struct{}{}
+	l.subs[s.token] = append(l.subs[s.token], s)
 	if qr, ok := l.core.Result(s.token); ok {
 		res, err := queryOutcome(l.core.QueryPath(s.token), qr)
 		if s.callback == nil {
@@ -398,12 +394,16 @@ func (l *loop) subscribe(s *subscriber, name string, args []byte) {
 
 func (l *loop) unsubscribe(s *subscriber) {
 	set := l.subs[s.token]
-	if _, ok := set[s]; !ok {
+	i := slices.Index(set, s)
+	if i < 0 {
 		return
 	}
-	delete(set, s)
-	if len(set) == 0 {
+	set[i] = set[len(set)-1]
+	set[len(set)-1] = nil
+	if set = set[:len(set)-1]; len(set) == 0 {
 		delete(l.subs, s.token)
+	} else {
+		l.subs[s.token] = set
 	}
 	l.core.Unsubscribe(s.token)
 }

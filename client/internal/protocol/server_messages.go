@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/goconvex/convex/client/values"
 )
 
 // ServerMessage is a message from the server to the client.
@@ -238,35 +240,49 @@ func (m *FatalError) AppendJSON(dst []byte) []byte {
 // AppendJSON implements ServerMessage.
 func (*Ping) AppendJSON(dst []byte) []byte { return append(dst, `{"type":"Ping"}`...) }
 
-// wireServerMessage has every field any server message can carry.
+// wireVersion is a StateVersion as it arrives, before its ts is parsed.
+type wireVersion struct {
+	QuerySet uint32 `json:"querySet"`
+	Identity uint32 `json:"identity"`
+	TS       string `json:"ts"`
+}
+
+func (w *wireVersion) version() (StateVersion, error) {
+	ts, err := ParseTS(w.TS)
+	return StateVersion{QuerySet: w.QuerySet, Identity: w.Identity, TS: ts}, err
+}
+
+// wireServerMessage has every field any server message can carry. It is
+// decoded in one pass by the values scanner: the values it carries stay raw
+// (values.Raw) until a caller decodes them.
 type wireServerMessage struct {
 	Type string `json:"type"`
 	// Transition
-	StartVersion  *StateVersion `json:"startVersion"`
-	EndVersion    *StateVersion `json:"endVersion"`
+	StartVersion  *wireVersion `json:"startVersion"`
+	EndVersion    *wireVersion `json:"endVersion"`
 	Modifications []struct {
-		Type         string          `json:"type"`
-		QueryID      *uint32         `json:"queryId"`
-		Value        json.RawMessage `json:"value"`
-		ErrorMessage string          `json:"errorMessage"`
-		ErrorData    json.RawMessage `json:"errorData"`
-		LogLines     []string        `json:"logLines"`
-		Journal      json.RawMessage `json:"journal"`
+		Type         string     `json:"type"`
+		QueryID      *uint32    `json:"queryId"`
+		Value        values.Raw `json:"value"`
+		ErrorMessage string     `json:"errorMessage"`
+		ErrorData    values.Raw `json:"errorData"`
+		LogLines     []string   `json:"logLines"`
+		Journal      values.Raw `json:"journal"`
 	} `json:"modifications"`
-	ClientClockSkew *float64    `json:"clientClockSkew"`
-	ServerTS        json.Number `json:"serverTs"`
+	ClientClockSkew *float64   `json:"clientClockSkew"`
+	ServerTS        values.Raw `json:"serverTs"` // nanoseconds: more than a float64 holds
 	// TransitionChunk
 	Chunk        string `json:"chunk"`
 	PartNumber   uint32 `json:"partNumber"`
 	TotalParts   uint32 `json:"totalParts"`
 	TransitionID string `json:"transitionId"`
 	// MutationResponse, ActionResponse
-	RequestID *uint32         `json:"requestId"`
-	Success   bool            `json:"success"`
-	Result    json.RawMessage `json:"result"`
-	TS        *TS             `json:"ts"`
-	LogLines  []string        `json:"logLines"`
-	ErrorData json.RawMessage `json:"errorData"`
+	RequestID *uint32    `json:"requestId"`
+	Success   bool       `json:"success"`
+	Result    values.Raw `json:"result"`
+	TS        *string    `json:"ts"`
+	LogLines  []string   `json:"logLines"`
+	ErrorData values.Raw `json:"errorData"`
 	// AuthError, FatalError
 	Error               string  `json:"error"`
 	BaseVersion         *uint32 `json:"baseVersion"`
@@ -274,11 +290,11 @@ type wireServerMessage struct {
 }
 
 // DecodeServerMessage parses one server frame. It returns an error for a
-// frame that is not JSON, has an unknown type, or lacks a required field;
-// unknown fields are ignored.
+// frame that is not valid Convex JSON, has an unknown type, or lacks a
+// required field; unknown fields are ignored.
 func DecodeServerMessage(data []byte) (ServerMessage, error) {
 	var w wireServerMessage
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := values.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("failed to parse server message: %w", err)
 	}
 	switch w.Type {
@@ -286,11 +302,19 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 		if w.StartVersion == nil || w.EndVersion == nil {
 			return nil, errors.New("Transition needs startVersion and endVersion")
 		}
-		t := &Transition{StartVersion: *w.StartVersion, EndVersion: *w.EndVersion, ClientClockSkew: w.ClientClockSkew}
-		if w.ServerTS != "" {
-			if n, err := w.ServerTS.Int64(); err == nil {
+		start, err := w.StartVersion.version()
+		if err != nil {
+			return nil, err
+		}
+		end, err := w.EndVersion.version()
+		if err != nil {
+			return nil, err
+		}
+		t := &Transition{StartVersion: start, EndVersion: end, ClientClockSkew: w.ClientClockSkew}
+		if raw := string(w.ServerTS); raw != "" && raw != "null" {
+			if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
 				t.ServerTS = &n
-			} else if f, err := w.ServerTS.Float64(); err == nil {
+			} else if f, err := strconv.ParseFloat(raw, 64); err == nil {
 				n := int64(f)
 				t.ServerTS = &n
 			}
@@ -300,17 +324,17 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 			if mod.QueryID == nil {
 				return nil, errors.New("state modification needs a queryId")
 			}
-			s := StateModification{Type: mod.Type, QueryID: *mod.QueryID, LogLines: mod.LogLines, Journal: mod.Journal}
+			s := StateModification{Type: mod.Type, QueryID: *mod.QueryID, LogLines: mod.LogLines, Journal: json.RawMessage(mod.Journal)}
 			switch mod.Type {
 			case QueryUpdated:
-				s.Value = mod.Value
+				s.Value = json.RawMessage(mod.Value)
 				if len(s.Value) == 0 {
 					s.Value = json.RawMessage("null")
 				}
 			case QueryFailed:
 				s.ErrorMessage = mod.ErrorMessage
-				if !isNull(mod.ErrorData) {
-					s.ErrorData = mod.ErrorData
+				if !isNull(json.RawMessage(mod.ErrorData)) {
+					s.ErrorData = json.RawMessage(mod.ErrorData)
 				}
 			case QueryRemoved:
 			default:
@@ -326,18 +350,23 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 			return nil, fmt.Errorf("%s needs a requestId", w.Type)
 		}
 		var errData json.RawMessage
-		if !w.Success && !isNull(w.ErrorData) {
-			errData = w.ErrorData
+		if !w.Success && !isNull(json.RawMessage(w.ErrorData)) {
+			errData = json.RawMessage(w.ErrorData)
 		}
+		result := json.RawMessage(w.Result)
 		if w.Type == "ActionResponse" {
-			return &ActionResponse{RequestID: *w.RequestID, Success: w.Success, Result: w.Result, LogLines: w.LogLines, ErrorData: errData}, nil
+			return &ActionResponse{RequestID: *w.RequestID, Success: w.Success, Result: result, LogLines: w.LogLines, ErrorData: errData}, nil
 		}
-		m := &MutationResponse{RequestID: *w.RequestID, Success: w.Success, Result: w.Result, LogLines: w.LogLines, ErrorData: errData}
+		m := &MutationResponse{RequestID: *w.RequestID, Success: w.Success, Result: result, LogLines: w.LogLines, ErrorData: errData}
 		if w.Success {
 			if w.TS == nil {
 				return nil, errors.New("successful MutationResponse needs a ts")
 			}
-			m.TS = w.TS
+			ts, err := ParseTS(*w.TS)
+			if err != nil {
+				return nil, err
+			}
+			m.TS = &ts
 		}
 		return m, nil
 	case "AuthError":

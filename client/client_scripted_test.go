@@ -232,13 +232,12 @@ func TestTransitionChunks(t *testing.T) {
 // and the next Connect says why; a Ping counts as activity.
 func TestInactivityReconnect(t *testing.T) {
 	s := newScriptedServer(t)
-	c := newTestClient(t, s.url(), WithServerInactivityThreshold(300*time.Millisecond))
-	_ = c
+	newTestClient(t, s.url(), WithServerInactivityThreshold(time.Second))
 	conn := s.accept()
 	conn.readType("Connect")
 	conn.readType("ModifyQuerySet")
-	for range 4 { // pings every 100 ms keep it alive past the threshold
-		time.Sleep(100 * time.Millisecond)
+	for range 6 { // pings every 250 ms keep it alive past the threshold
+		time.Sleep(250 * time.Millisecond)
 		conn.send(`{"type":"Ping"}`)
 	}
 	conn.waitClosed()

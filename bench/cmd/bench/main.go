@@ -33,9 +33,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/goconvex/convex/bench/internal/benchsrv"
-	"github.com/goconvex/convex/bench/internal/fixture"
 	"github.com/goconvex/convex/bench/internal/mono"
 	"github.com/goconvex/convex/client/convextest"
+	"github.com/goconvex/convex/internal/fixture"
 )
 
 func main() {

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/bench/internal/benchsrv"
-	"github.com/goconvex/convex/bench/internal/fixture"
 	"github.com/goconvex/convex/bench/internal/mono"
+	"github.com/goconvex/convex/internal/fixture"
 )
 
 func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }

@@ -28,10 +28,10 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/goconvex/convex/bench/internal/benchsrv"
-	"github.com/goconvex/convex/bench/internal/fixture"
 	"github.com/goconvex/convex/bench/internal/mono"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/fixture"
 )
 
 func runWorker(args []string) error {

@@ -3,7 +3,6 @@ package authkit
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -100,7 +99,7 @@ type providerOptions struct {
 	backoff     []time.Duration
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
-	log         *slog.Logger
+	log         Logger
 	jitter      func(max time.Duration) time.Duration
 }
 
@@ -153,8 +152,8 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 }
 
 // WithLogger sets where the Provider logs (never a token); nowhere by
-// default.
-func WithLogger(l *slog.Logger) ProviderOption {
+// default. A *slog.Logger will do.
+func WithLogger(l Logger) ProviderOption {
 	return func(o *providerOptions) { o.log = l }
 }
 
@@ -178,7 +177,7 @@ func NewProvider(src TokenSource, opts ...ProviderOption) *Provider {
 		opt(&o)
 	}
 	if o.log == nil {
-		o.log = slog.New(slog.DiscardHandler)
+		o.log = discardLogger{}
 	}
 	p := &Provider{
 		src:      src,

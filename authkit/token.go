@@ -1,20 +1,20 @@
 package authkit
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/goconvex/convex/internal/jwtclaims"
 )
 
-// This file reads access tokens without verifying them. It deliberately
-// uses only encoding/base64 and encoding/json: Session and Provider need
-// exp, iat, sid and org_id, and must not pull JWT signature code (math/big,
-// crypto/rsa…) into a WebAssembly build. Only the Verifier uses jwt/v5.
+// This file reads access tokens without verifying them, through
+// internal/jwtclaims: Session and Provider need exp, iat, sid and org_id,
+// and must not pull encoding/json or JWT signature code (math/big,
+// crypto/rsa…) into the WebAssembly build. Only the Verifier uses jwt/v5.
 
 // Token is an access token with its parsed (unverified) claims.
 type Token struct {
@@ -100,31 +100,23 @@ var ErrMalformedToken = errors.New("authkit: malformed access token")
 // requires a numeric exp; iat, sid, org_id, sub and iss are read when
 // present.
 func ParseToken(accessToken string) (*Token, error) {
-	payload, err := jwtPayload(accessToken)
+	c, err := jwtclaims.Parse(accessToken)
 	if err != nil {
-		return nil, err
+		return nil, malformed(err.Error())
 	}
-	var c map[string]any
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil || c == nil {
-		return nil, malformed("payload is not a JSON object")
-	}
-	expN, _ := c["exp"].(json.Number)
-	exp, ok := numericDate(expN)
-	if !ok {
+	exp, ok := secondsToTime(c.Exp)
+	if !c.HasExp || !ok {
 		return nil, malformed("missing or non-numeric exp")
 	}
 	t := &Token{
 		AccessToken:    accessToken,
 		Expiry:         exp,
-		SessionID:      str(c["sid"]),
-		OrganizationID: str(c["org_id"]),
-		Subject:        str(c["sub"]),
-		Issuer:         str(c["iss"]),
+		SessionID:      c.Sid,
+		OrganizationID: c.OrgID,
+		Subject:        c.Sub,
+		Issuer:         c.Iss,
 	}
-	iatN, _ := c["iat"].(json.Number)
-	if iat, ok := numericDate(iatN); ok {
+	if iat, ok := secondsToTime(c.Iat); c.HasIat && ok {
 		t.IssuedAt = iat
 	}
 	return t, nil
@@ -172,20 +164,11 @@ func decodeSegment(seg, what string) ([]byte, error) {
 	return b, nil
 }
 
-// numericDate converts a JSON NumericDate (seconds, possibly fractional).
-func numericDate(n json.Number) (time.Time, bool) {
-	if n == "" {
-		return time.Time{}, false
-	}
-	f, err := n.Float64()
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e15 {
+// secondsToTime converts a NumericDate (seconds, possibly fractional).
+func secondsToTime(f float64) (time.Time, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e15 {
 		return time.Time{}, false
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
 }

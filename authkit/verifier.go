@@ -444,7 +444,11 @@ func claimTime(v any) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return numericDate(n)
+	f, err := n.Float64()
+	if err != nil {
+		return time.Time{}, false
+	}
+	return secondsToTime(f)
 }
 
 // stringList converts a JSON array of strings, skipping other elements.

@@ -2,13 +2,13 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/goconvex/convex/client/internal/core"
+	"github.com/goconvex/convex/client/values"
 )
 
 // TokenProvider supplies the JWTs the client presents to the deployment: the
@@ -83,18 +83,30 @@ func (c *Client) ClearAuth() {
 // whose UserIdentityAttributes actingAs holds (nil for none): a map or struct
 // with tokenIdentifier, or issuer and subject.
 func (c *Client) SetAdminAuth(key string, actingAs any) error {
-	var raw json.RawMessage
-	if actingAs != nil {
-		b, err := json.Marshal(actingAs)
-		if err != nil || len(b) == 0 || b[0] != '{' {
-			return fmt.Errorf("convex: acting-as identity must encode as a JSON object: %v", err)
-		}
-		raw = b
+	raw, err := encodeActingAs(actingAs)
+	if err != nil {
+		return err
 	}
 	return c.do(context.Background(), func(l *loop) {
 		l.provider = nil
 		l.applyAuth(l.core.SetAdminAuth(key, raw))
 	})
+}
+
+// encodeActingAs encodes UserIdentityAttributes for an admin key; nil stays
+// nil.
+func encodeActingAs(actingAs any) ([]byte, error) {
+	if actingAs == nil {
+		return nil, nil
+	}
+	b, err := values.Marshal(actingAs)
+	if err != nil {
+		return nil, fmt.Errorf("failed to encode acting-as identity: %w", err)
+	}
+	if b[0] != '{' {
+		return nil, fmt.Errorf("convex: acting-as identity must be an object, not %T", actingAs)
+	}
+	return b, nil
 }
 
 // AuthState returns the authentication state.

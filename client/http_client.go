@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -28,7 +27,7 @@ const statusUDFFailed = 560
 type HTTPClient struct {
 	address string
 	hc      *http.Client
-	log     *slog.Logger
+	log     Logger
 
 	mu    sync.Mutex
 	authz string // the Authorization header, empty when signed out
@@ -66,9 +65,9 @@ func (h *HTTPClient) SetAuth(token string) {
 func (h *HTTPClient) SetAdminAuth(key string, actingAs any) error {
 	v := key
 	if actingAs != nil {
-		b, err := json.Marshal(actingAs)
+		b, err := encodeActingAs(actingAs)
 		if err != nil {
-			return fmt.Errorf("failed to encode acting-as identity: %w", err)
+			return err
 		}
 		v += ":" + base64.StdEncoding.EncodeToString(b)
 	}

@@ -1,29 +1,45 @@
 package client
 
-import (
-	"context"
-	"log/slog"
-	"strings"
-)
+import "strings"
+
+// Logger receives the client's log records: a message and alternating keys
+// and values, as log/slog takes them. *slog.Logger satisfies it. The client
+// does not import log/slog itself, because in a WebAssembly build that
+// package's default handler adds encoding/json and time formatting to the
+// binary.
+type Logger interface {
+	Debug(msg string, args ...any)
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
+}
+
+// discardLogger is the default Logger: it logs nothing.
+type discardLogger struct{}
+
+func (discardLogger) Debug(string, ...any) {}
+func (discardLogger) Info(string, ...any)  {}
+func (discardLogger) Warn(string, ...any)  {}
+func (discardLogger) Error(string, ...any) {}
 
 // logFunctionLines forwards a function's console output to the logger at the
 // level each line was logged with ("[WARN] …" at WARN, and so on).
-func logFunctionLines(l *slog.Logger, kind FunctionKind, function string, lines []string) {
+func logFunctionLines(l Logger, kind FunctionKind, function string, lines []string) {
 	for _, line := range lines {
-		level, msg := slog.LevelInfo, line
+		log, msg := l.Info, line
 		if strings.HasPrefix(line, "[") {
 			if end := strings.Index(line, "] "); end > 0 {
 				msg = line[end+2:]
 				switch line[1:end] {
 				case "ERROR":
-					level = slog.LevelError
+					log = l.Error
 				case "WARN":
-					level = slog.LevelWarn
+					log = l.Warn
 				case "DEBUG":
-					level = slog.LevelDebug
+					log = l.Debug
 				}
 			}
 		}
-		l.Log(context.Background(), level, msg, "convex_function", function, "convex_kind", string(rune(kind)), "source", "convex")
+		log(msg, "convex_function", function, "convex_kind", string(rune(kind)), "source", "convex")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -22,7 +21,7 @@ import (
 type loop struct {
 	c      *Client
 	wsURL  string
-	log    *slog.Logger
+	log    Logger
 	core   *core.Core
 	events chan event
 	ctx    context.Context // ended on shutdown

@@ -1,15 +1,12 @@
 package client
 
-import (
-	"log/slog"
-	"time"
-)
+import "time"
 
 // Option configures a Client.
 type Option func(*options)
 
 type options struct {
-	logger              *slog.Logger
+	logger              Logger
 	skipURLCheck        bool
 	allowInsecure       bool
 	inactivityThreshold time.Duration
@@ -20,7 +17,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		logger:              slog.New(slog.DiscardHandler),
+		logger:              discardLogger{},
 		inactivityThreshold: 60 * time.Second,
 		dialTimeout:         30 * time.Second,
 	}
@@ -28,8 +25,8 @@ func defaultOptions() options {
 
 // WithLogger sets where the client logs: connection trouble at ERROR and
 // WARN, reconnects at INFO, and the log lines of functions at the level they
-// were logged with. By default nothing is logged.
-func WithLogger(l *slog.Logger) Option {
+// were logged with. By default nothing is logged. A *slog.Logger will do.
+func WithLogger(l Logger) Option {
 	return func(o *options) {
 		if l != nil {
 			o.logger = l

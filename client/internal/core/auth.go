@@ -1,12 +1,11 @@
 package core
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/internal/jwtclaims"
 )
 
 // The auth manager follows the JS client's AuthenticationManager (spec §9)
@@ -273,25 +272,9 @@ func refetchDelay(token string, now time.Time) (time.Duration, bool) {
 
 // jwtTimes reads iat and exp from a JWT's payload without verifying it.
 func jwtTimes(token string) (iat, exp int64, ok bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	c, err := jwtclaims.Parse(token)
+	if err != nil || !c.HasIat || !c.HasExp || c.Iat <= 0 || c.Exp <= 0 {
 		return 0, 0, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return 0, 0, false
-	}
-	var claims struct {
-		Iat json.Number `json:"iat"`
-		Exp json.Number `json:"exp"`
-	}
-	if json.Unmarshal(payload, &claims) != nil {
-		return 0, 0, false
-	}
-	i, err1 := claims.Iat.Float64()
-	e, err2 := claims.Exp.Float64()
-	if err1 != nil || err2 != nil || i <= 0 || e <= 0 {
-		return 0, 0, false
-	}
-	return int64(i), int64(e), true
+	return int64(c.Iat), int64(c.Exp), true
 }

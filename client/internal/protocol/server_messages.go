@@ -387,9 +387,11 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 // ErrorMessage returns the error text of a failed response: its Result when
 // that is a JSON string, else the raw Result.
 func ErrorMessage(result json.RawMessage) string {
-	var s string
-	if err := json.Unmarshal(result, &s); err == nil {
-		return s
+	var v any
+	if values.Unmarshal(result, &v) == nil {
+		if s, ok := v.(string); ok {
+			return s
+		}
 	}
 	return string(result)
 }

@@ -22,7 +22,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"sync"
 
@@ -67,7 +66,7 @@ func Export() (Value, error) {
 				opts = append(opts, client.WithSkipDeploymentURLCheck())
 			}
 		}
-		logger := consoleLogger(level)
+		logger := newConsoleLogger(level)
 		if logger != nil {
 			opts = append(opts, client.WithLogger(logger))
 		}
@@ -102,7 +101,7 @@ func Export() (Value, error) {
 type handle struct {
 	c   *client.Client
 	obj Value
-	log *slog.Logger // nil when silent
+	log *consoleLogger // nil when silent
 
 	mu       sync.Mutex
 	closed   bool
@@ -158,7 +157,7 @@ type authMode interface{ release() }
 //	    on each change, in order with the query results.
 //	authState() / connectionState() → stateJSON
 //	close() → Promise<void>
-func newHandle(c *client.Client, log *slog.Logger) (*handle, error) {
+func newHandle(c *client.Client, log *consoleLogger) (*handle, error) {
 	obj, err := newObject()
 	if err != nil {
 		return nil, err

@@ -3,9 +3,7 @@
 package binding
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"github.com/hack-pad/safejs"
@@ -75,95 +73,54 @@ func boolProp(o Value, name string) bool {
 	return b
 }
 
-// consoleLogger logs to the JS console from level up ("debug", "info",
-// "warn", "error"); "silent" (or "off") logs nothing and returns nil.
-func consoleLogger(level string) *slog.Logger {
-	var l slog.Level
+// consoleLogger writes log records to the JS console, one line each
+// ("message key=value …") through console.debug, info, warn or error, from
+// its level up. It serves as the client's and the Provider's Logger.
+type consoleLogger struct{ min logLevel }
+
+type logLevel int
+
+const (
+	levelDebug logLevel = iota
+	levelInfo
+	levelWarn
+	levelError
+)
+
+// newConsoleLogger logs from level up ("debug", "info", "warn" (the
+// default), "error"); "silent" (or "off") logs nothing and returns nil.
+func newConsoleLogger(level string) *consoleLogger {
+	min := levelWarn
 	switch strings.ToLower(level) {
 	case "silent", "off", "none":
 		return nil
 	case "debug":
-		l = slog.LevelDebug
+		min = levelDebug
 	case "info":
-		l = slog.LevelInfo
+		min = levelInfo
 	case "error":
-		l = slog.LevelError
-	default:
-		l = slog.LevelWarn
+		min = levelError
 	}
-	return slog.New(&consoleHandler{level: l})
+	return &consoleLogger{min: min}
 }
 
-// consoleHandler writes each record as one line ("message key=value …") to
-// console.error, console.warn, console.info or console.debug. It formats by
-// itself rather than through slog.TextHandler, which would add its
-// formatting code to the wasm binary.
-type consoleHandler struct {
-	level  slog.Level
-	prefix string // group prefix of later attributes, "a.b."
-	attrs  string // preformatted attributes of WithAttrs
-}
+func (l *consoleLogger) Debug(msg string, args ...any) { l.log(levelDebug, "debug", msg, args) }
+func (l *consoleLogger) Info(msg string, args ...any)  { l.log(levelInfo, "info", msg, args) }
+func (l *consoleLogger) Warn(msg string, args ...any)  { l.log(levelWarn, "warn", msg, args) }
+func (l *consoleLogger) Error(msg string, args ...any) { l.log(levelError, "error", msg, args) }
 
-func (h *consoleHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
-
-func (h *consoleHandler) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	b.WriteString(r.Message)
-	b.WriteString(h.attrs)
-	r.Attrs(func(a slog.Attr) bool {
-		appendAttr(&b, h.prefix, a)
-		return true
-	})
-	level := "debug"
-	switch {
-	case r.Level >= slog.LevelError:
-		level = "error"
-	case r.Level >= slog.LevelWarn:
-		level = "warn"
-	case r.Level >= slog.LevelInfo:
-		level = "info"
-	}
-	jsbridge.Log(level, b.String())
-	return nil
-}
-
-func appendAttr(b *strings.Builder, prefix string, a slog.Attr) {
-	a.Value = a.Value.Resolve()
-	if a.Equal(slog.Attr{}) {
+func (l *consoleLogger) log(level logLevel, method, msg string, args []any) {
+	if level < l.min {
 		return
 	}
-	if a.Value.Kind() == slog.KindGroup {
-		if a.Key != "" {
-			prefix += a.Key + "."
-		}
-		for _, g := range a.Value.Group() {
-			appendAttr(b, prefix, g)
-		}
-		return
-	}
-	b.WriteByte(' ')
-	b.WriteString(prefix)
-	b.WriteString(a.Key)
-	b.WriteByte('=')
-	b.WriteString(a.Value.String())
-}
-
-func (h *consoleHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	c := *h
 	var b strings.Builder
-	b.WriteString(h.attrs)
-	for _, a := range attrs {
-		appendAttr(&b, h.prefix, a)
+	b.WriteString(msg)
+	for i := 0; i < len(args); i += 2 {
+		if i+1 < len(args) {
+			fmt.Fprintf(&b, " %v=%v", args[i], args[i+1])
+		} else {
+			fmt.Fprintf(&b, " !BADKEY=%v", args[i])
+		}
 	}
-	c.attrs = b.String()
-	return &c
-}
-
-func (h *consoleHandler) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	c := *h
-	c.prefix += name + "."
-	return &c
+	jsbridge.Log(method, b.String())
 }

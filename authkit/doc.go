@@ -53,11 +53,12 @@
 //
 // # Size in WebAssembly
 //
-// Token parsing (ParseToken) uses encoding/base64 and encoding/json only;
-// Provider, Token and the errors need neither net/http nor JWT signature
-// code. Session (net/http) and Verifier (net/http, jwt/v5) are in files of
-// their own, built only outside GOOS=js: in the browser, tokens come from
-// authkit-react, and leaving net/http out saves about 0.5 MB (gzip) of wasm.
+// Under GOOS=js the package is only Provider, Token (ParseToken reads
+// claims with a small reader of its own, not encoding/json) and the errors:
+// in the browser, tokens come from authkit-react. Session (net/http),
+// Verifier (net/http, jwt/v5), the stores, Config and the Convex provider
+// helpers are built only outside GOOS=js; net/http alone would add about
+// 0.5 MB (gzip) to the wasm.
 //
 // Nothing in this package logs a token.
 package authkit

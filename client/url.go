@@ -2,8 +2,6 @@ package client
 
 import (
 	"fmt"
-	"net/netip"
-	"net/url"
 	"strings"
 )
 
@@ -22,38 +20,38 @@ const clientHeader = "goconvex-" + Version
 // turns that off, as skipConvexDeploymentUrlCheck does), and refuses plain
 // http:// for hosts that are not loopback unless allowInsecure.
 func checkDeploymentURL(address string, skip, allowInsecure bool) error {
-	if skip {
-		if u, err := url.Parse(address); err == nil && u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
+	insecure := func(u deploymentURL) error {
+		if u.scheme == "http" && !allowInsecure && !isLoopback(u.hostname) {
 			return fmt.Errorf("invalid deployment address %q: plain http is only allowed for loopback hosts; use https (or WithInsecureTransport)", address)
+		}
+		return nil
+	}
+	if skip {
+		if u, err := parseDeploymentURL(address); err == nil {
+			return insecure(u)
 		}
 		return nil
 	}
 	if !strings.HasPrefix(address, "http:") && !strings.HasPrefix(address, "https:") {
 		return fmt.Errorf("invalid deployment address %q: must start with \"https://\" or \"http://\"", address)
 	}
-	u, err := url.Parse(address)
+	u, err := parseDeploymentURL(address)
 	if err != nil {
 		return fmt.Errorf("invalid deployment address %q: %w", address, err)
 	}
-	if u.Host == "" {
+	if u.hostname == "" {
 		return fmt.Errorf("invalid deployment address %q: no host", address)
 	}
-	if strings.HasSuffix(u.Hostname(), ".convex.site") {
+	if strings.HasSuffix(u.hostname, ".convex.site") {
 		return fmt.Errorf("invalid deployment address %q: .convex.site is for HTTP actions; use the .convex.cloud address", address)
 	}
-	if u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("invalid deployment address %q: plain http is only allowed for loopback hosts; use https (or WithInsecureTransport)", address)
-	}
-	return nil
+	return insecure(u)
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	// net/netip rather than net: net adds ~20 KB (gzip) to the wasm build.
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
+// deploymentURL is what the checks need of a parsed deployment URL.
+type deploymentURL struct {
+	scheme   string // without the colon
+	hostname string // lower case, IPv6 without brackets
 }
 
 // syncURL derives the sync WebSocket address from a deployment URL by the

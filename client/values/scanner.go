@@ -1,6 +1,7 @@
 package values
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"sync"
@@ -212,6 +213,11 @@ func (d *decoder) readString() ([]byte, *Error) {
 	data := d.data
 	start := d.pos + 1
 	i := start
+	// Eight bytes at a time while none of them needs a look: a quote, a
+	// backslash, a control character or a non-ASCII byte.
+	for i+8 <= len(data) && !needsLook(binary.LittleEndian.Uint64(data[i:])) {
+		i += 8
+	}
 	for i < len(data) {
 		c := data[i]
 		if plainStringByte[c] {
@@ -238,6 +244,19 @@ func (d *decoder) readString() ([]byte, *Error) {
 	}
 	d.pos = i
 	return nil, d.syntaxError("")
+}
+
+// needsLook reports whether any of the eight bytes in x is '"', '\\', below
+// 0x20 or above 0x7f (the SWAR zero-byte and less-than tests are exact about
+// whether some byte matches, which is all the caller needs).
+func needsLook(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (ones * '"') // a zero byte where x has '"'
+	backslash := x ^ (ones * '\\')
+	control := (x - ones*0x20) &^ x // high bit of a byte below 0x20
+	isQuote := (quote - ones) &^ quote
+	isBackslash := (backslash - ones) &^ backslash
+	return (control|isQuote|isBackslash|x)&highs != 0
 }
 
 // readEscaped continues readString from the first backslash, at i.

@@ -339,9 +339,14 @@ func TestSyncURL(t *testing.T) {
 func subscribed(t *testing.T, query string) (*scriptedServer, *Client, *Subscription, *scriptedConn) {
 	t.Helper()
 	s := newScriptedServer(t)
+	// The socket opens after the subscription reaches the client's loop, so
+	// the first ModifyQuerySet carries it (had the socket opened first, an
+	// empty one would come first, as from the JS client).
+	s.holdSockets()
 	c := newTestClient(t, s.url())
 	sub, err := c.Subscribe(ctxT(t), query, nil)
 	require.NoError(t, err)
+	s.openGate()
 	conn := s.accept()
 	conn.readType("Connect")
 	conn.readType("ModifyQuerySet")

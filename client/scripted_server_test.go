@@ -22,6 +22,9 @@ type scriptedServer struct {
 	srv   *httptest.Server
 	conns chan *scriptedConn
 	paths chan string
+	// gate, when set before the client dials, holds every upgrade until
+	// it is closed (openGate).
+	gate chan struct{}
 }
 
 type scriptedConn struct {
@@ -35,6 +38,13 @@ type scriptedConn struct {
 func newScriptedServer(t *testing.T) *scriptedServer {
 	s := &scriptedServer{t: t, conns: make(chan *scriptedConn, 16), paths: make(chan string, 16)}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.gate != nil {
+			select {
+			case <-s.gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -58,6 +68,12 @@ func newScriptedServer(t *testing.T) *scriptedServer {
 }
 
 func (s *scriptedServer) url() string { return s.srv.URL }
+
+// holdSockets makes the server hold the client's sockets until openGate;
+// call it before the client dials.
+func (s *scriptedServer) holdSockets() { s.gate = make(chan struct{}) }
+
+func (s *scriptedServer) openGate() { close(s.gate) }
 
 // accept waits for the client's next socket.
 func (s *scriptedServer) accept() *scriptedConn {

@@ -242,9 +242,9 @@ func (*Ping) AppendJSON(dst []byte) []byte { return append(dst, `{"type":"Ping"}
 
 // wireVersion is a StateVersion as it arrives, before its ts is parsed.
 type wireVersion struct {
-	QuerySet uint32 `json:"querySet"`
-	Identity uint32 `json:"identity"`
-	TS       string `json:"ts"`
+	QuerySet uint32
+	Identity uint32
+	TS       string
 }
 
 func (w *wireVersion) version() (StateVersion, error) {
@@ -253,48 +253,51 @@ func (w *wireVersion) version() (StateVersion, error) {
 }
 
 // wireServerMessage has every field any server message can carry. It is
-// decoded in one pass by the values scanner: the values it carries stay raw
-// (values.Raw) until a caller decodes them.
+// decoded in one pass by a values.Decoder (decodeWire): the values it
+// carries stay raw (values.Raw) until a caller decodes them.
 type wireServerMessage struct {
-	Type string `json:"type"`
+	Type string
 	// Transition
-	StartVersion  *wireVersion `json:"startVersion"`
-	EndVersion    *wireVersion `json:"endVersion"`
-	Modifications []struct {
-		Type         string     `json:"type"`
-		QueryID      *uint32    `json:"queryId"`
-		Value        values.Raw `json:"value"`
-		ErrorMessage string     `json:"errorMessage"`
-		ErrorData    values.Raw `json:"errorData"`
-		LogLines     []string   `json:"logLines"`
-		Journal      values.Raw `json:"journal"`
-	} `json:"modifications"`
-	ClientClockSkew *float64   `json:"clientClockSkew"`
-	ServerTS        values.Raw `json:"serverTs"` // nanoseconds: more than a float64 holds
+	StartVersion    *wireVersion
+	EndVersion      *wireVersion
+	Modifications   []wireModification
+	ClientClockSkew *float64
+	ServerTS        values.Raw // nanoseconds: more than a float64 holds
 	// TransitionChunk
-	Chunk        string `json:"chunk"`
-	PartNumber   uint32 `json:"partNumber"`
-	TotalParts   uint32 `json:"totalParts"`
-	TransitionID string `json:"transitionId"`
+	Chunk        string
+	PartNumber   uint32
+	TotalParts   uint32
+	TransitionID string
 	// MutationResponse, ActionResponse
-	RequestID *uint32    `json:"requestId"`
-	Success   bool       `json:"success"`
-	Result    values.Raw `json:"result"`
-	TS        *string    `json:"ts"`
-	LogLines  []string   `json:"logLines"`
-	ErrorData values.Raw `json:"errorData"`
+	RequestID *uint32
+	Success   bool
+	Result    values.Raw
+	TS        *string
+	LogLines  []string
+	ErrorData values.Raw
 	// AuthError, FatalError
-	Error               string  `json:"error"`
-	BaseVersion         *uint32 `json:"baseVersion"`
-	AuthUpdateAttempted *bool   `json:"authUpdateAttempted"`
+	Error               string
+	BaseVersion         *uint32
+	AuthUpdateAttempted *bool
+}
+
+// wireModification is one state modification of a Transition as it arrives.
+type wireModification struct {
+	Type         string
+	QueryID      *uint32
+	Value        values.Raw
+	ErrorMessage string
+	ErrorData    values.Raw
+	LogLines     []string
+	Journal      values.Raw
 }
 
 // DecodeServerMessage parses one server frame. It returns an error for a
 // frame that is not valid Convex JSON, has an unknown type, or lacks a
 // required field; unknown fields are ignored.
 func DecodeServerMessage(data []byte) (ServerMessage, error) {
-	var w wireServerMessage
-	if err := values.Unmarshal(data, &w); err != nil {
+	w, err := decodeWire(data)
+	if err != nil {
 		return nil, fmt.Errorf("failed to parse server message: %w", err)
 	}
 	switch w.Type {

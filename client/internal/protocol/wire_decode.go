@@ -1,0 +1,154 @@
+package protocol
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/goconvex/convex/client/values"
+)
+
+// decodeWire reads a server frame into a wireServerMessage in one pass,
+// without reflection. Unknown fields are skipped (still checked as Convex
+// JSON); null reads as absent.
+func decodeWire(data []byte) (wireServerMessage, error) {
+	var w wireServerMessage
+	r := wireReader{dec: values.NewDecoder(data)}
+	dec := r.dec
+	dec.Object(func(key []byte) {
+		switch string(key) {
+		case "type":
+			w.Type = dec.String()
+		case "startVersion":
+			w.StartVersion = r.version()
+		case "endVersion":
+			w.EndVersion = r.version()
+		case "modifications":
+			dec.Array(func() { w.Modifications = append(w.Modifications, r.modification()) })
+		case "clientClockSkew":
+			if !dec.Null() {
+				f := dec.Number()
+				w.ClientClockSkew = &f
+			}
+		case "serverTs":
+			w.ServerTS = dec.Raw()
+		case "chunk":
+			w.Chunk = dec.String()
+		case "partNumber":
+			w.PartNumber = r.uint32("partNumber")
+		case "totalParts":
+			w.TotalParts = r.uint32("totalParts")
+		case "transitionId":
+			w.TransitionID = dec.String()
+		case "requestId":
+			w.RequestID = r.optionalUint32("requestId")
+		case "success":
+			w.Success = dec.Bool()
+		case "result":
+			w.Result = dec.Raw()
+		case "ts":
+			if !dec.Null() {
+				s := dec.String()
+				w.TS = &s
+			}
+		case "logLines":
+			w.LogLines = r.strings()
+		case "errorData":
+			w.ErrorData = dec.Raw()
+		case "error":
+			w.Error = dec.String()
+		case "baseVersion":
+			w.BaseVersion = r.optionalUint32("baseVersion")
+		case "authUpdateAttempted":
+			if !dec.Null() {
+				b := dec.Bool()
+				w.AuthUpdateAttempted = &b
+			}
+		default:
+			dec.Skip()
+		}
+	})
+	if err := dec.End(); err != nil {
+		return w, err
+	}
+	return w, r.err
+}
+
+// wireReader reads the shapes that recur in server messages. It keeps the
+// first error that is about a value's range rather than its syntax.
+type wireReader struct {
+	dec *values.Decoder
+	err error
+}
+
+func (r *wireReader) version() *wireVersion {
+	if r.dec.Null() {
+		return nil
+	}
+	v := &wireVersion{}
+	r.dec.Object(func(key []byte) {
+		switch string(key) {
+		case "querySet":
+			v.QuerySet = r.uint32("querySet")
+		case "identity":
+			v.Identity = r.uint32("identity")
+		case "ts":
+			v.TS = r.dec.String()
+		default:
+			r.dec.Skip()
+		}
+	})
+	return v
+}
+
+func (r *wireReader) modification() wireModification {
+	var m wireModification
+	r.dec.Object(func(key []byte) {
+		switch string(key) {
+		case "type":
+			m.Type = r.dec.String()
+		case "queryId":
+			m.QueryID = r.optionalUint32("queryId")
+		case "value":
+			m.Value = r.dec.Raw()
+		case "errorMessage":
+			m.ErrorMessage = r.dec.String()
+		case "errorData":
+			m.ErrorData = r.dec.Raw()
+		case "logLines":
+			m.LogLines = r.strings()
+		case "journal":
+			m.Journal = r.dec.Raw()
+		default:
+			r.dec.Skip()
+		}
+	})
+	return m
+}
+
+func (r *wireReader) strings() []string {
+	if r.dec.Null() {
+		return nil
+	}
+	out := []string{}
+	r.dec.Array(func() { out = append(out, r.dec.String()) })
+	return out
+}
+
+func (r *wireReader) uint32(field string) uint32 {
+	f := r.dec.Number()
+	if f != math.Trunc(f) || f < 0 || f > math.MaxUint32 {
+		if r.err == nil {
+			r.err = fmt.Errorf("%s is %v, not a uint32", field, f)
+		}
+		return 0
+	}
+	return uint32(f)
+}
+
+func (r *wireReader) optionalUint32(field string) *uint32 {
+	if r.dec.Null() {
+		return nil
+	}
+	v := r.uint32(field)
+	return &v
+}

@@ -47,6 +47,12 @@
 //     so they still apply once.
 //   - Actions in flight fail with ErrConnectionLost as soon as their socket
 //     closes, not when the next socket opens.
+//   - At most 512 mutations and 512 actions are sent and unanswered on a
+//     connection; more wait, in the order they were made, and go out as
+//     answers arrive. The server closes a connection with more than 1000
+//     queued mutations (or running actions) with 1013
+//     TooManyConcurrentMutations; the JS client then resends everything on
+//     the next socket and is closed again.
 //   - Natively it sends a Convex-Client header (goconvex-<version>) on the
 //     upgrade; the JS client cannot set headers.
 //   - Plain http:// (ws://) is refused for hosts that are not loopback unless

@@ -100,6 +100,17 @@ func (c *Core) send(m protocol.ClientMessage) bool {
 	return true
 }
 
+// sendRequests queues for sending the requests the flow-control window
+// admits; nothing goes out while no socket is ready or while paused. It
+// runs whenever the window or the queue may have changed: a new request, a
+// response, a restart, a resume.
+func (c *Core) sendRequests() {
+	if !c.ready || c.paused {
+		return
+	}
+	c.outbox = append(c.outbox, c.requests.release()...)
+}
+
 // TakeOutbox returns the messages to send, in order, and empties the outbox.
 func (c *Core) TakeOutbox() []protocol.ClientMessage {
 	out := c.outbox
@@ -139,10 +150,8 @@ func (c *Core) restart() []Completion {
 		c.identityVersion = 0
 	}
 	c.send(querySet)
-	resend, failed := c.requests.restart()
-	for _, m := range resend {
-		c.send(m)
-	}
+	failed := c.requests.restart()
+	c.sendRequests()
 	return failed
 }
 
@@ -182,9 +191,7 @@ func (c *Core) Resume() []Completion {
 	if mods != nil {
 		c.send(mods)
 	}
-	for _, m := range c.requests.sendNotSent() {
-		c.send(m)
-	}
+	c.sendRequests()
 	return nil
 }
 
@@ -230,21 +237,26 @@ func (c *Core) QueryPath(token QueryToken) string {
 	return ""
 }
 
-// Mutation queues a mutation made at now and returns its request id.
+// Mutation queues a mutation made at now and returns its request id. It
+// goes out at once unless flow control holds it back (MaxInflightMutations
+// unanswered already) or no socket is ready.
 func (c *Core) Mutation(path string, args json.RawMessage, componentPath string, now time.Time) uint32 {
 	id := c.nextReqID
 	c.nextReqID++
 	m := &protocol.Mutation{RequestID: id, UDFPath: path, ComponentPath: componentPath, Args: args}
-	c.requests.add(m, c.send(m), now)
+	c.requests.add(m, now)
+	c.sendRequests()
 	return id
 }
 
-// Action queues an action made at now and returns its request id.
+// Action queues an action made at now and returns its request id; like a
+// mutation it may wait for room (MaxInflightActions).
 func (c *Core) Action(path string, args json.RawMessage, componentPath string, now time.Time) uint32 {
 	id := c.nextReqID
 	c.nextReqID++
 	m := &protocol.Action{RequestID: id, UDFPath: path, ComponentPath: componentPath, Args: args}
-	c.requests.add(m, c.send(m), now)
+	c.requests.add(m, now)
+	c.sendRequests()
 	return id
 }
 
@@ -275,7 +287,8 @@ func (c *Core) IdentityVersion() uint32 { return c.identityVersion }
 
 // Receive applies one server message received at now. An error means the
 // socket must be dropped and reconnected: a Transition out of order or a
-// FatalError.
+// FatalError. A MutationResponse or ActionResponse frees a slot of the
+// flow-control window, so the outbox may then hold requests to send.
 func (c *Core) Receive(msg protocol.ServerMessage, now time.Time) (Update, error) {
 	var u Update
 	switch m := msg.(type) {
@@ -307,10 +320,12 @@ func (c *Core) Receive(msg protocol.ServerMessage, now time.Time) (Update, error
 		if done, ok := c.requests.onMutationResponse(m); ok {
 			u.Completed = append(u.Completed, done)
 		}
+		c.sendRequests() // the response freed a slot in the window
 	case *protocol.ActionResponse:
 		if done, ok := c.requests.onActionResponse(m); ok {
 			u.Completed = append(u.Completed, done)
 		}
+		c.sendRequests()
 	case *protocol.AuthError:
 		u.AuthError = m
 		u.Auth = c.am.authError(c, m)

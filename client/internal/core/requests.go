@@ -3,7 +3,6 @@ package core
 import (
 	"cmp"
 	"encoding/json"
-	"maps"
 	"slices"
 	"time"
 
@@ -33,15 +32,56 @@ type Completion struct {
 	Outcome   Outcome
 }
 
+// Flow control. The server queues a connection's mutations and runs them
+// one at a time; when more than 1000 are queued it closes the socket with
+// 1013 TooManyConcurrentMutations, and likewise with more than 1000 actions
+// running (TooManyConcurrentActions) — the real backend's limits, mirrored
+// by convextest. A client that wrote every request at once would be closed,
+// resend everything on the next socket and be closed again: a reconnect
+// storm. So at most these many requests of each kind are sent and
+// unanswered on a socket; the others wait in request id order and go out as
+// responses arrive. Half the server's limit leaves a wide margin (the
+// server also counts the resends it will only deduplicate) and is already
+// far more than the round trip needs to keep the server's one-at-a-time
+// mutation runner busy.
+//
+// The two kinds have separate windows, as the server has separate limits: a
+// backlog of mutations does not hold actions back, nor the reverse. The
+// server runs actions concurrently with the mutation queue, so it gives no
+// order between a mutation and an action anyway; mutations among themselves
+// (and actions among themselves) are still sent in the order they were
+// made.
+const (
+	// MaxInflightMutations caps the mutations sent on a socket and not
+	// answered yet (server limit: 1000 queued).
+	MaxInflightMutations = 512
+	// MaxInflightActions caps the actions sent on a socket and not
+	// answered yet (server limit: 1000 running).
+	MaxInflightActions = 512
+)
+
+type requestKind int
+
+const (
+	mutationKind requestKind = iota
+	actionKind
+	numKinds
+)
+
+// windowSize is the flow-control cap of each kind.
+var windowSize = [numKinds]int{mutationKind: MaxInflightMutations, actionKind: MaxInflightActions}
+
 type requestStatus int
 
 const (
-	notSent   requestStatus = iota // no ready socket when it was made
+	notSent   requestStatus = iota // not sent on the current socket: queued
 	requested                      // sent, no response yet
 	completed                      // mutation succeeded, awaiting a Transition at its ts
 )
 
 type request struct {
+	id      uint32
+	kind    requestKind
 	msg     protocol.ClientMessage // *protocol.Mutation or *protocol.Action
 	status  requestStatus
 	outcome Outcome
@@ -49,48 +89,123 @@ type request struct {
 	// olderThanRestart marks requests made before the last reconnect.
 	olderThanRestart bool
 	startedAt        time.Time
+	// settled marks a request the manager forgot; order and the send
+	// queues skip it until they drop it.
+	settled bool
 }
 
-func (r *request) isAction() bool { _, ok := r.msg.(*protocol.Action); return ok }
+func (r *request) isAction() bool { return r.kind == actionKind }
 
 // requests is the request manager (spec §7): mutations and actions from
-// creation to settlement, across reconnects.
+// creation to settlement, across reconnects, with flow control.
 type requests struct {
-	inflight map[uint32]*request
+	unsettled map[uint32]*request
+	// order holds the unsettled requests in request id order, which is the
+	// order they were made (ids only grow); settled entries (dead of them)
+	// are dropped lazily.
+	order []*request
+	dead  int
 	// awaitingTS lists the completed mutations, so that a Transition only
 	// looks at those, not at every request in flight.
 	awaitingTS []uint32
 	// older counts the requests with olderThanRestart set.
 	older int
+
+	// queued holds, per kind, the requests waiting for room in the window
+	// to be sent on the current socket, in request id order (FIFO).
+	queued [numKinds][]*request
+	// unanswered holds the requests sent on the current socket that the
+	// server has not answered yet, with their kind; inWindow counts them
+	// per kind. It is kept apart from unsettled because a resent mutation
+	// may settle (its Transition arrives) before the server answers the
+	// resend, and the resend occupies the server's queue until then.
+	unanswered map[uint32]requestKind
+	inWindow   [numKinds]int
 }
 
-func newRequests() *requests { return &requests{inflight: map[uint32]*request{}} }
+func newRequests() *requests {
+	return &requests{unsettled: map[uint32]*request{}, unanswered: map[uint32]requestKind{}}
+}
 
-// add registers a request made at now; sent says whether it went out on a
-// ready socket.
-func (rs *requests) add(msg protocol.ClientMessage, sent bool, now time.Time) {
+// add registers a request made at now and queues it for sending; release
+// hands it out when the window has room.
+func (rs *requests) add(msg protocol.ClientMessage, now time.Time) {
 	r := &request{msg: msg, status: notSent, startedAt: now}
-	if sent {
-		r.status = requested
-	}
-	rs.inflight[requestID(msg)] = r
-}
-
-func requestID(msg protocol.ClientMessage) uint32 {
 	switch m := msg.(type) {
 	case *protocol.Mutation:
-		return m.RequestID
+		r.id, r.kind = m.RequestID, mutationKind
 	case *protocol.Action:
-		return m.RequestID
+		r.id, r.kind = m.RequestID, actionKind
+	default:
+		panic("core: not a request message")
 	}
-	panic("core: not a request message")
+	rs.unsettled[r.id] = r
+	// Drop the settled entries of order once they are half of it: O(1)
+	// amortized whatever order requests settle in. Not in remove, which
+	// runs while connectionLost ranges over order.
+	if rs.dead > len(rs.order)/2 {
+		rs.compact()
+	}
+	rs.order = append(rs.order, r)
+	rs.queued[r.kind] = append(rs.queued[r.kind], r)
+}
+
+// release takes queued requests while their kind's window has room, marks
+// them sent, and returns their messages in request id order. Only call it
+// when they can go out at once: on a ready socket, not paused.
+func (rs *requests) release() []protocol.ClientMessage {
+	var out []protocol.ClientMessage
+	for {
+		r := rs.nextReleasable()
+		if r == nil {
+			return out
+		}
+		rs.queued[r.kind][0] = nil
+		rs.queued[r.kind] = rs.queued[r.kind][1:]
+		if r.status == notSent {
+			r.status = requested
+		}
+		rs.unanswered[r.id] = r.kind
+		rs.inWindow[r.kind]++
+		out = append(out, r.msg)
+	}
+}
+
+// nextReleasable returns the queued request with the lowest id among the
+// kinds whose window has room, or nil. Settled heads are dropped: a resent
+// mutation whose Transition arrived needs no resend.
+func (rs *requests) nextReleasable() *request {
+	var next *request
+	for k := range numKinds {
+		q := rs.queued[k]
+		for len(q) > 0 && q[0].settled {
+			q[0] = nil
+			q = q[1:]
+		}
+		rs.queued[k] = q
+		if len(q) > 0 && rs.inWindow[k] < windowSize[k] && (next == nil || q[0].id < next.id) {
+			next = q[0]
+		}
+	}
+	return next
+}
+
+// answered frees the window slot of a request the server answered on the
+// current socket.
+func (rs *requests) answered(id uint32, kind requestKind) {
+	if k, ok := rs.unanswered[id]; ok && k == kind {
+		delete(rs.unanswered, id)
+		rs.inWindow[kind]--
+	}
 }
 
 // onMutationResponse handles a MutationResponse. A failure settles at once;
 // a success waits for a Transition that reaches its ts. Responses for
-// unknown or already completed requests are ignored, as after a resend.
+// unknown or already completed requests are ignored, as after a resend,
+// except that they free their window slot.
 func (rs *requests) onMutationResponse(m *protocol.MutationResponse) (Completion, bool) {
-	r, ok := rs.inflight[m.RequestID]
+	rs.answered(m.RequestID, mutationKind)
+	r, ok := rs.unsettled[m.RequestID]
 	if !ok || r.status == completed || r.isAction() {
 		return Completion{}, false
 	}
@@ -107,7 +222,8 @@ func (rs *requests) onMutationResponse(m *protocol.MutationResponse) (Completion
 
 // onActionResponse settles an action.
 func (rs *requests) onActionResponse(m *protocol.ActionResponse) (Completion, bool) {
-	r, ok := rs.inflight[m.RequestID]
+	rs.answered(m.RequestID, actionKind)
+	r, ok := rs.unsettled[m.RequestID]
 	if !ok || !r.isAction() {
 		return Completion{}, false
 	}
@@ -128,7 +244,7 @@ func (rs *requests) removeCompleted(ts protocol.TS) []Completion {
 	var done []Completion
 	waiting := rs.awaitingTS[:0]
 	for _, id := range rs.awaitingTS {
-		r := rs.inflight[id]
+		r := rs.unsettled[id]
 		if r.ts > ts {
 			waiting = append(waiting, id)
 			continue
@@ -143,69 +259,77 @@ func (rs *requests) removeCompleted(ts protocol.TS) []Completion {
 
 // remove forgets a settled request.
 func (rs *requests) remove(id uint32) {
-	if r, ok := rs.inflight[id]; ok {
-		if r.olderThanRestart {
-			rs.older--
-		}
-		delete(rs.inflight, id)
+	r, ok := rs.unsettled[id]
+	if !ok {
+		return
 	}
+	if r.olderThanRestart {
+		rs.older--
+	}
+	r.settled = true
+	rs.dead++
+	delete(rs.unsettled, id)
+}
+
+// compact drops the settled entries of order.
+func (rs *requests) compact() {
+	live := rs.order[:0]
+	for _, r := range rs.order {
+		if !r.settled {
+			live = append(live, r)
+		}
+	}
+	clear(rs.order[len(live):])
+	rs.order = live
+	rs.dead = 0
 }
 
 // connectionLost fails the actions sent on a socket that closed, with
-// ConnectionLostMessage.
+// ConnectionLostMessage. Queued actions were not sent: they wait for the
+// next socket.
 func (rs *requests) connectionLost() []Completion {
 	var failed []Completion
-	for _, id := range rs.sortedIDs() {
-		if r := rs.inflight[id]; r.isAction() && r.status == requested {
-			rs.remove(id)
-			failed = append(failed, Completion{RequestID: id, Outcome: Outcome{ErrorMessage: ConnectionLostMessage, LogLines: []string{}, ConnectionLost: true}})
+	for _, r := range rs.order {
+		if !r.settled && r.isAction() && r.status == requested {
+			rs.remove(r.id)
+			failed = append(failed, Completion{RequestID: r.id, Outcome: Outcome{ErrorMessage: ConnectionLostMessage, LogLines: []string{}, ConnectionLost: true}})
 		}
 	}
 	return failed
 }
 
-// restart prepares a new socket: it returns the messages to resend in
-// request id order (not-sent requests, and every unconfirmed mutation with
-// its original request id), and the actions still in flight, which fail
-// with ConnectionLostMessage (none when connectionLost ran at the close).
-func (rs *requests) restart() ([]protocol.ClientMessage, []Completion) {
+// restart prepares a new socket: it fails the actions still in flight with
+// ConnectionLostMessage (none when connectionLost ran at the close), and
+// queues, in request id order, every other unsettled request — not-sent
+// ones and every unconfirmed mutation with its original request id — with
+// an empty window, so that release resends at most a window of each kind.
+func (rs *requests) restart() []Completion {
 	failed := rs.connectionLost()
-	var resend []protocol.ClientMessage
-	for _, id := range rs.sortedIDs() {
-		r := rs.inflight[id]
-		if r.status == notSent {
-			r.status = requested
+	clear(rs.unanswered)
+	rs.inWindow = [numKinds]int{}
+	rs.compact()
+	rs.queued = [numKinds][]*request{}
+	for _, r := range rs.order {
+		if r.status == requested {
+			r.status = notSent
 		}
 		if !r.olderThanRestart {
 			r.olderThanRestart = true
 			rs.older++
 		}
-		resend = append(resend, r.msg)
+		rs.queued[r.kind] = append(rs.queued[r.kind], r)
 	}
-	return resend, failed
-}
-
-// sendNotSent returns the requests not sent yet and marks them sent (after
-// a pause on a socket that stayed open).
-func (rs *requests) sendNotSent() []protocol.ClientMessage {
-	var out []protocol.ClientMessage
-	for _, id := range rs.sortedIDs() {
-		if r := rs.inflight[id]; r.status == notSent {
-			r.status = requested
-			out = append(out, r.msg)
-		}
-	}
-	return out
+	return failed
 }
 
 // hasOlderThanRestart reports whether a request from before the last
 // reconnect is still unsettled.
 func (rs *requests) hasOlderThanRestart() bool { return rs.older > 0 }
 
-func (rs *requests) sortedIDs() []uint32 { return slices.Sorted(maps.Keys(rs.inflight)) }
-
 // RequestStats summarizes the requests in flight, for the connection state.
 type RequestStats struct {
+	// InflightMutations and InflightActions count the unsettled requests,
+	// including those flow control still holds back.
 	InflightMutations int
 	InflightActions   int
 	// OldestInflight is when the oldest request not yet answered was made;
@@ -215,7 +339,7 @@ type RequestStats struct {
 
 func (rs *requests) stats() RequestStats {
 	var s RequestStats
-	for _, r := range rs.inflight {
+	for _, r := range rs.unsettled {
 		if r.isAction() {
 			s.InflightActions++
 		} else {

@@ -23,6 +23,7 @@ vet:
 ## test-go: Go unit tests, with the race detector.
 test-go:
 	$(GOTEST) $(UNIT_PKGS)
+	$(GOTEST) -tags convex_omitreflect -run '^TestOmitReflect$$' ./client/values
 
 ## deps-npm: install the npm workspace from the lockfile when it changed.
 deps-npm: node_modules/.package-lock.json
@@ -45,10 +46,10 @@ test-conformance: deps-npm
 ## against native convextest/authkittest servers that testenv starts.
 test-wasm: wasm ensure-chromium wasm-tools
 	@echo "== wasm: Go tests under node"
-	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) $(WASM_PKGS)
+	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -tags $(WASM_TAGS) $(WASM_PKGS)
 	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -run '^TestJS' ./client
 	@echo "== wasm: Go tests in Chromium"
-	PATH="$(CURDIR)/bin/chromebin:$$PATH" $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -exec $(CURDIR)/bin/wasmbrowsertest $(WASM_PKGS)
+	PATH="$(CURDIR)/bin/chromebin:$$PATH" $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -tags $(WASM_TAGS) -exec $(CURDIR)/bin/wasmbrowsertest $(WASM_PKGS)
 	PATH="$(CURDIR)/bin/chromebin:$$PATH" $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -exec $(CURDIR)/bin/wasmbrowsertest -run '^TestJS' ./client
 	@echo "== wasm: React bindings (tsc strict, then vitest over the real wasm client)"
 	cd js && npx tsc -p tsconfig.json --noEmit
@@ -60,9 +61,13 @@ test-wasm: wasm ensure-chromium wasm-tools
 # The wasm lane's helpers: GOOS=js packages with tests, the native peer
 # runner, wasmbrowsertest (from the Go module proxy, outside go.mod) and a
 # headless_shell wrapper that runs Debian's chromium without the sandbox
-# (root cannot use it) on this closed network.
+# (root cannot use it) on this closed network. The shipped wasm's packages
+# are tested with its build tags (WASM_TAGS: values without its struct
+# codec); the client's TestJS tests use the Go client as a library on js,
+# with the full values package.
 WASM_PKGS     = ./client/internal/transport ./wasm/...
 WASM_ENV      = GOOS=js GOARCH=wasm
+WASM_TAGS     = convex_omitreflect
 WASM_GOTEST   = $(GO) test -count=1
 WASM_EXEC_DIR = $(shell $(GO) env GOROOT)/lib/wasm
 TESTENV       = bin/testenv -q
@@ -121,11 +126,11 @@ bench: deps-npm ensure-chromium
 	$(GO) run ./bench/cmd/bench -out bench/RESULTS.md $(BENCH_FLAGS)
 
 ## wasm: build the wasm client and the JS package into js/dist (git-ignored):
-## goconvex.wasm (-trimpath -s -w), Go's wasm_exec.js, the tsc output; then
+## goconvex.wasm (-trimpath -s -w, values without its struct codec), Go's wasm_exec.js, the tsc output; then
 ## print its raw, gzip -9 and brotli sizes against the 1.0 MB gzip target.
 wasm: deps-npm
 	@mkdir -p js/dist
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o js/dist/goconvex.wasm ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags $(WASM_TAGS) -ldflags='-s -w' -o js/dist/goconvex.wasm ./wasm
 	cp "$(WASM_EXEC_DIR)/wasm_exec.js" js/dist/wasm_exec.js
 	cd js && npx tsc -p tsconfig.build.json
 	@$(NODE) js/scripts/wasm-size.mjs js/dist/goconvex.wasm

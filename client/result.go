@@ -8,7 +8,7 @@ import (
 
 // Args are the named arguments of a function call. Any Go value that
 // encodes as a Convex object (a map with string keys, a struct) works too.
-type Args map[string]any
+type Args = map[string]any
 
 // Result is one result of a query.
 type Result struct {

@@ -1,9 +1,6 @@
 package values
 
-import (
-	"fmt"
-	"reflect"
-)
+import "reflect"
 
 // Unmarshal decodes the Convex JSON value in data into v, which must be a
 // non-nil pointer. Into an any it stores nil, bool, float64, Int64, string,
@@ -40,19 +37,7 @@ func Unmarshal(data []byte, v any) (err error) {
 			return nil
 		}
 	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return &Error{Msg: fmt.Sprintf("Unmarshal needs a non-nil pointer, not %s", typeString(v))}
-	}
-	d := getDecoder(data)
-	defer putDecoder(d)
-	if err := d.typedValue(rv.Elem(), 0, 0); err != nil {
-		return err
-	}
-	if err := d.end(); err != nil {
-		return err
-	}
-	return nil
+	return unmarshalTyped(data, v)
 }
 
 func typeString(v any) string {

@@ -99,6 +99,17 @@
 // slices and structs, and after 1000 pointer or interface indirections
 // without a container between them.
 //
+// # Builds without the struct codec
+//
+// Built with -tags convex_omitreflect, the package leaves out its
+// reflection-based codec: Marshal takes only nil, bool, the Go number
+// types, string, []byte, [Int64], [Raw], [CommitTsPlaceholder], []any and
+// map[string]any; Unmarshal only *any, *Raw, *map[string]any, *[]any,
+// *string, *float64, *bool and *Int64; [Decoder] reads fixed shapes. Other
+// types get an [*Error] naming the tag. The browser client
+// is built this way (its values cross to JavaScript as Convex JSON text),
+// which keeps about 85 KB out of its gzipped WebAssembly binary.
+//
 // # Errors
 //
 // Every error that describes a bad value is an [*Error] carrying the path to

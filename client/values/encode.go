@@ -127,7 +127,7 @@ func (e *encoder) encodeAny(v any, depth, ptrs int) *Error {
 	case CommitTsPlaceholder:
 		e.buf = append(e.buf, `{"$commitTs":null}`...)
 	default:
-		return e.reflectValue(reflect.ValueOf(v), depth, ptrs)
+		return e.typed(v, depth, ptrs)
 	}
 	return nil
 }

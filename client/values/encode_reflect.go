@@ -1,3 +1,5 @@
+//go:build !convex_omitreflect
+
 package values
 
 import (
@@ -5,6 +7,11 @@ import (
 	"slices"
 	"strconv"
 )
+
+// typed encodes a value of a type the any forms do not cover.
+func (e *encoder) typed(v any, depth, ptrs int) *Error {
+	return e.reflectValue(reflect.ValueOf(v), depth, ptrs)
+}
 
 // reflectValue encodes v, at container nesting depth after ptrs
 // indirections, for the types encodeAny does not know statically.

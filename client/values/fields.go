@@ -1,3 +1,5 @@
+//go:build !convex_omitreflect
+
 package values
 
 import (

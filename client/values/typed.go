@@ -1,6 +1,9 @@
+//go:build !convex_omitreflect
+
 package values
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -8,6 +11,23 @@ import (
 
 // typedValue decodes one value at container nesting depth into v, which is
 // settable; ptrs counts the pointers followed since the last container.
+// unmarshalTyped is Unmarshal into anything but *any and *Raw.
+func unmarshalTyped(data []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &Error{Msg: fmt.Sprintf("Unmarshal needs a non-nil pointer, not %s", typeString(v))}
+	}
+	d := getDecoder(data)
+	defer putDecoder(d)
+	if err := d.typedValue(rv.Elem(), 0, 0); err != nil {
+		return err
+	}
+	if err := d.end(); err != nil {
+		return err
+	}
+	return nil
+}
+
 func (d *decoder) typedValue(v reflect.Value, depth, ptrs int) *Error {
 	d.skipWS()
 	if d.pos >= len(d.data) {

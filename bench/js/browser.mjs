@@ -11,10 +11,10 @@ import { chromium } from "playwright-core";
 import { ConvexHttpClient } from "convex/browser";
 import { emit, median, params } from "./common.mjs";
 
-const { root, web, base, deployment, wasm, loads = 8, rounds = 8 } = params;
+const { root, web, base, deployment, wasm, floorWasm, loads = 8, rounds = 8 } = params;
 const here = path.join(root, "bench", "js", "browser");
 
-for (const side of ["official", "wasm"]) {
+for (const side of ["official", "wasm", "floor"]) {
   await build({
     entryPoints: [path.join(here, `${side}.mjs`)],
     outfile: path.join(web, `${side}.js`),
@@ -32,6 +32,7 @@ for (const side of ["official", "wasm"]) {
   );
 }
 copyFileSync(wasm, path.join(web, "goconvex.wasm"));
+copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
 const FLAGS = [
   "--headless",
@@ -45,14 +46,19 @@ const FLAGS = [
 ];
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
 const http = new ConvexHttpClient(deployment);
-const out = { go: { first: [], fromScript: [], ready: [], render: [] }, js: { first: [], fromScript: [], ready: [], render: [] } };
+const out = {
+  go: { first: [], fromScript: [], ready: [], render: [] },
+  js: { first: [], fromScript: [], ready: [], render: [] },
+  floor: { first: [], fromScript: [] },
+};
+const pages = { go: "wasm", js: "official", floor: "floor" };
 
 async function load(side) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  const file = side === "go" ? "wasm" : "official";
+  const file = pages[side];
   await page.goto(`${base}/${file}.html?deployment=${encodeURIComponent(deployment)}`);
   try {
     await page.waitForFunction(() => globalThis.__bench?.first > 0, null, { timeout: 60_000, polling: 10 });
@@ -63,6 +69,10 @@ async function load(side) {
   out[side].first.push(s.first);
   out[side].fromScript.push(s.first - s.scriptStart);
   if (s.ready > 0) out[side].ready.push(s.ready - s.scriptStart);
+  if (side === "floor") {
+    await context.close(); // the reference page has no data to render
+    return;
+  }
   const renders = [];
   for (let r = 0; r < rounds; r++) {
     const gen = await http.mutation("fanout:bump", {});
@@ -78,10 +88,10 @@ async function load(side) {
 
 try {
   // One untimed load each: the browser's own start-up is not the page's.
-  for (const side of ["go", "js"]) await load(side);
-  for (const side of ["go", "js"]) for (const k of Object.keys(out[side])) out[side][k] = [];
+  for (const side of ["go", "js", "floor"]) await load(side);
+  for (const side of Object.keys(out)) for (const k of Object.keys(out[side])) out[side][k] = [];
   for (let i = 0; i < loads; i++) {
-    for (const side of i % 2 === 0 ? ["go", "js"] : ["js", "go"]) await load(side);
+    for (const side of i % 2 === 0 ? ["go", "js", "floor"] : ["floor", "js", "go"]) await load(side);
   }
   emit({ bench: "browser", chromium: browser.version(), ...out });
 } finally {

@@ -485,14 +485,23 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 	go func() { _ = static.Serve(ln) }()
 	defer static.Close()
 
+	floor := filepath.Join(d.tmp, "floor.wasm")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", floor, "./bench/cmd/wasmfloor")
+	build.Dir, build.Stdout, build.Stderr = d.root, os.Stderr, os.Stderr
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building bench/cmd/wasmfloor: %w", err)
+	}
+
 	const loads, rounds = 8, 8
 	var res struct {
 		Chromium string
 		Go, JS   struct{ First, FromScript, Ready, Render []float64 }
+		Floor    struct{ First, FromScript []float64 }
 	}
 	err = d.once(jsSide, "browser", map[string]any{
 		"root": d.root, "web": web, "base": "http://" + ln.Addr().String(), "deployment": d.srv.URL(),
-		"wasm": wasm, "loads": loads, "rounds": rounds,
+		"wasm": wasm, "floorWasm": floor, "loads": loads, "rounds": rounds,
 	}, &res)
 	if err != nil {
 		return err
@@ -502,6 +511,8 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 			target: "≤ 1.5× JS", met: func(g, j float64) bool { return g <= 1.5*j }},
 		&metric{name: "… of which script start → first result", unit: "ms", div: 1, goV: res.Go.FromScript, jsV: res.JS.FromScript, kind: lowerIsBetter, target: "—"},
 		&metric{name: "… of which script start → wasm client ready (fetch, compile, Go start)", unit: "ms", div: 1, goV: res.Go.Ready, jsText: "—", kind: noRatio, target: "—"},
+		&metric{name: fmt.Sprintf("reference: the smallest Go wasm (%s B), page load → Go running", commas(float64(fileSize(floor)))), unit: "ms", div: 1, goV: res.Floor.First, jsText: "—", kind: noRatio, target: "—"},
+		&metric{name: "reference: … of which script start → Go running", unit: "ms", div: 1, goV: res.Floor.FromScript, jsText: "—", kind: noRatio, target: "—"},
 		&metric{name: "render latency: WebSocket message → value in the DOM", unit: "ms", div: 1, goV: res.Go.Render, jsV: res.JS.Render, kind: lowerIsBetter, target: "—"},
 	)
 	rw.timed += fmt.Sprintf("\n\nIn the browser (%s, headless, driven by playwright-core): two pages built by bench/js/browser.mjs "+
@@ -514,7 +525,9 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 		"to `ConvexWasmClient.ready`). Then %d times the bench bumps the data through "+
 		"the HTTP API (`%s`) and the page records the WebSocket `message` event (a listener the page adds to every "+
 		"WebSocket before the client's handler) and the moment the new value is in the DOM: **render latency** is the "+
-		"difference (median per load). One untimed load each, then %d loads per side, alternating; medians over loads.",
+		"difference (median per load). A third page is a reference for what any Go wasm costs before client code runs: "+
+		"bench/cmd/wasmfloor (a main that only calls back into the page), started the same way with Go's wasm_exec.js "+
+		"and `WebAssembly.instantiateStreaming`. One untimed load each, then %d loads per page, alternating; medians over loads.",
 		res.Chromium, benchsrv.FanoutQuery, commas(float64(fileSize(wasm))), rounds, benchsrv.BumpMutation, loads)
 	return nil
 }

@@ -152,9 +152,14 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 }
 
 // WithLogger sets where the Provider logs (never a token); nowhere by
-// default. A *slog.Logger will do.
+// default. A *slog.Logger will do; nil (also a nil *slog.Logger) keeps
+// the default.
 func WithLogger(l Logger) ProviderOption {
-	return func(o *providerOptions) { o.log = l }
+	return func(o *providerOptions) {
+		if !isNil(l) {
+			o.log = l
+		}
+	}
 }
 
 // NewProvider returns a Provider fetching tokens from src. With

@@ -1,6 +1,9 @@
 package client
 
-import "time"
+import (
+	"reflect"
+	"time"
+)
 
 // Option configures a Client.
 type Option func(*options)
@@ -25,13 +28,24 @@ func defaultOptions() options {
 
 // WithLogger sets where the client logs: connection trouble at ERROR and
 // WARN, reconnects at INFO, and the log lines of functions at the level they
-// were logged with. By default nothing is logged. A *slog.Logger will do.
+// were logged with. By default nothing is logged. A *slog.Logger will do;
+// nil (also a nil *slog.Logger) keeps the default.
 func WithLogger(l Logger) Option {
 	return func(o *options) {
-		if l != nil {
+		if !isNil(l) {
 			o.logger = l
 		}
 	}
+}
+
+// isNil reports whether l is nil or holds a nil pointer, which would panic
+// on its first call.
+func isNil(l Logger) bool {
+	if l == nil {
+		return true
+	}
+	v := reflect.ValueOf(l)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // WithSkipDeploymentURLCheck skips the checks on the deployment address (as

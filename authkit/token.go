@@ -2,10 +2,8 @@ package authkit
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/goconvex/convex/internal/jwtclaims"
@@ -133,33 +131,20 @@ func (e *malformedTokenError) Is(target error) bool {
 	return target == ErrMalformedToken
 }
 
-// jwtPayload returns the decoded middle segment of a compact JWS.
-func jwtPayload(token string) ([]byte, error) {
-	_, payload, _, err := jwtSegments(token)
-	if err != nil {
-		return nil, err
-	}
-	return decodeSegment(payload, "payload")
-}
-
 // jwtSegments splits a compact JWS into its three segments.
 func jwtSegments(token string) (header, payload, sig string, err error) {
-	header, rest, ok1 := strings.Cut(token, ".")
-	payload, sig, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.Contains(sig, ".") {
-		return "", "", "", malformed("not three dot-separated segments")
-	}
-	if header == "" || payload == "" {
-		return "", "", "", malformed("empty segment")
+	header, payload, sig, err = jwtclaims.Split(token)
+	if err != nil {
+		return "", "", "", malformed(err.Error())
 	}
 	return header, payload, sig, nil
 }
 
 // decodeSegment decodes base64url, with or without padding.
 func decodeSegment(seg, what string) ([]byte, error) {
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+	b, err := jwtclaims.DecodeSegment(seg, what)
 	if err != nil {
-		return nil, malformed(what + " is not base64url")
+		return nil, malformed(err.Error())
 	}
 	return b, nil
 }

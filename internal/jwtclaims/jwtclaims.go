@@ -32,19 +32,39 @@ func malformed(why string) error { return &Error{Why: why} }
 // Parse decodes the payload of a compact JWS (header.payload.signature,
 // base64url with or without padding) and reads its claims.
 func Parse(token string) (Claims, error) {
-	header, rest, ok1 := strings.Cut(token, ".")
-	payload, sig, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.Contains(sig, ".") {
-		return Claims{}, malformed("not three dot-separated segments")
-	}
-	if header == "" || payload == "" {
-		return Claims{}, malformed("empty segment")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
+	_, payload, _, err := Split(token)
 	if err != nil {
-		return Claims{}, malformed("payload is not base64url")
+		return Claims{}, err
+	}
+	b, err := DecodeSegment(payload, "payload")
+	if err != nil {
+		return Claims{}, err
 	}
 	return ParsePayload(b)
+}
+
+// Split splits a compact JWS into its three segments; the header and the
+// payload must not be empty.
+func Split(token string) (header, payload, signature string, err error) {
+	header, rest, ok1 := strings.Cut(token, ".")
+	payload, signature, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(signature, ".") {
+		return "", "", "", malformed("not three dot-separated segments")
+	}
+	if header == "" || payload == "" {
+		return "", "", "", malformed("empty segment")
+	}
+	return header, payload, signature, nil
+}
+
+// DecodeSegment decodes a base64url segment, with or without padding; what
+// names it in the error ("header", "payload").
+func DecodeSegment(seg, what string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+	if err != nil {
+		return nil, malformed(what + " is not base64url")
+	}
+	return b, nil
 }
 
 // ParsePayload reads the claims from a decoded payload, which must be one

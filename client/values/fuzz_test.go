@@ -278,3 +278,47 @@ func sameValue(orig, decoded any) bool {
 	}
 	return orig == decoded
 }
+
+// FuzzDecoder checks the pull Decoder against Validate: reading an object
+// field by field as Raw values accepts every object Validate accepts, and
+// nothing Validate rejects except for depth (a Raw value's nesting counts
+// from itself); each Raw it returns is valid on its own.
+func FuzzDecoder(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(`{"v":` + s + `,"w":[` + s + `]}`))
+	}
+	f.Add([]byte(`{"$integer":"AQAAAAAAAAA="}`)) // a value, not an object
+	f.Add([]byte(`{"a":1,"a":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+			return // the Decoder reads null as an empty object; arrays and scalars are not objects
+		}
+		dec := NewDecoder(data)
+		var raws []Raw
+		dec.Object(func([]byte) { raws = append(raws, dec.Raw()) })
+		derr := dec.End()
+		verr := Validate(data)
+		if verr == nil {
+			var v any
+			if err := Unmarshal(data, &v); err != nil {
+				t.Fatalf("Validate accepts %q, Unmarshal does not: %v", data, err)
+			}
+			if _, ok := v.(map[string]any); !ok {
+				return // {"$integer": …} and the like are values, not objects
+			}
+		}
+		if verr == nil && derr != nil {
+			t.Fatalf("Validate accepts %q, the Decoder does not: %v", data, derr)
+		}
+		if derr == nil && verr != nil && !strings.Contains(verr.Error(), "too nested") {
+			t.Fatalf("the Decoder accepts %q, Validate does not: %v", data, verr)
+		}
+		if derr == nil {
+			for _, r := range raws {
+				if err := Validate(r); err != nil {
+					t.Fatalf("Raw %q of %q is not valid: %v", r, data, err)
+				}
+			}
+		}
+	})
+}

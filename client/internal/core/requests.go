@@ -110,6 +110,8 @@ type requests struct {
 	awaitingTS []uint32
 	// older counts the requests with olderThanRestart set.
 	older int
+	// count counts the unsettled requests per kind, for stats.
+	count [numKinds]int
 
 	// queued holds, per kind, the requests waiting for room in the window
 	// to be sent on the current socket, in request id order (FIFO).
@@ -140,6 +142,7 @@ func (rs *requests) add(msg protocol.ClientMessage, now time.Time) {
 		panic("core: not a request message")
 	}
 	rs.unsettled[r.id] = r
+	rs.count[r.kind]++
 	// Drop the settled entries of order once they are half of it: O(1)
 	// amortized whatever order requests settle in. Not in remove, which
 	// runs while connectionLost ranges over order.
@@ -268,6 +271,7 @@ func (rs *requests) remove(id uint32) {
 	}
 	r.settled = true
 	rs.dead++
+	rs.count[r.kind]--
 	delete(rs.unsettled, id)
 }
 
@@ -337,16 +341,23 @@ type RequestStats struct {
 	OldestInflight time.Time
 }
 
+// stats runs after every event while anyone watches the connection state,
+// so it does not walk every request: the counts are kept as requests come
+// and go, and the oldest unanswered request is found from the front of
+// order (requests are made in id order, with non-decreasing times), past
+// settled entries, which it drops for good, and the few mutations that
+// await their Transition.
 func (rs *requests) stats() RequestStats {
-	var s RequestStats
-	for _, r := range rs.unsettled {
-		if r.isAction() {
-			s.InflightActions++
-		} else {
-			s.InflightMutations++
-		}
-		if r.status != completed && (s.OldestInflight.IsZero() || r.startedAt.Before(s.OldestInflight)) {
+	for len(rs.order) > 0 && rs.order[0].settled {
+		rs.order[0] = nil
+		rs.order = rs.order[1:]
+		rs.dead--
+	}
+	s := RequestStats{InflightMutations: rs.count[mutationKind], InflightActions: rs.count[actionKind]}
+	for _, r := range rs.order {
+		if !r.settled && r.status != completed {
 			s.OldestInflight = r.startedAt
+			break
 		}
 	}
 	return s

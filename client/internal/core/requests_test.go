@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -262,4 +263,29 @@ func TestFlowControlPause(t *testing.T) {
 	require.Empty(t, sentIDs(c))
 	c.Resume()
 	require.Equal(t, idRange(0, MaxInflightMutations), sentIDs(c), "answered 0 and 1 are resent until confirmed")
+}
+
+// TestRequestStatsFollowSettlement: the counts and the oldest unanswered
+// request stay right as requests settle out of order.
+func TestRequestStatsFollowSettlement(t *testing.T) {
+	c := New(session)
+	c.Opened(ConnectMeta{})
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	m0 := c.Mutation("m:a", nil, "", at(0))
+	m1 := c.Mutation("m:a", nil, "", at(1))
+	a2 := c.Action("a:a", nil, "", at(2))
+	m3 := c.Mutation("m:a", nil, "", at(3))
+	require.Equal(t, RequestStats{InflightMutations: 3, InflightActions: 1, OldestInflight: at(0)}, c.Requests())
+
+	deliver(t, c, mutationOK(m0)) // answered, awaiting its Transition: no longer the oldest unanswered
+	require.Equal(t, RequestStats{InflightMutations: 3, InflightActions: 1, OldestInflight: at(1)}, c.Requests())
+	reach(t, c, protocol.TS(m0+1))
+	require.Equal(t, RequestStats{InflightMutations: 2, InflightActions: 1, OldestInflight: at(1)}, c.Requests())
+
+	deliver(t, c, mutationFailed(m3))
+	deliver(t, c, &protocol.ActionResponse{RequestID: a2, Success: true, Result: json.RawMessage(`1`), LogLines: []string{}})
+	require.Equal(t, RequestStats{InflightMutations: 1, OldestInflight: at(1)}, c.Requests())
+
+	deliver(t, c, mutationFailed(m1))
+	require.Equal(t, RequestStats{}, c.Requests())
 }

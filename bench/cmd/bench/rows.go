@@ -236,6 +236,8 @@ func (d *driver) rowMutations() error {
 	echoP50 := &metric{name: "echo floor: round trip p50 (Go coder/websocket vs node ws client)", unit: "µs", div: 1e3, kind: lowerIsBetter, target: "—"}
 	echoTput := &metric{name: fmt.Sprintf("echo floor: %d pipelined messages", pipe), unit: "/s", div: 1, kind: higherIsBetter, target: "—"}
 	overEcho := &metric{name: "mutation p50 ÷ echo p50 (each side over its own echo)", unit: "×", div: 1, kind: noRatio, target: "Go ≤ 1.5×", met: func(g, j float64) bool { return g <= 1.5 }}
+	rawP50 := &metric{name: "mutation floor: the same Mutation frame over a raw WebSocket, no client library (Go worker), p50", unit: "µs", div: 1e3, kind: noRatio, jsText: "—", target: "—"}
+	overRaw := &metric{name: "Go client p50 ÷ that floor", unit: "×", div: 1, kind: noRatio, jsText: "—", target: "—"}
 	p50.target = "≤ JS and ≤ 1.5× Go echo p50"
 	p50.met = func(g, j float64) bool { return g <= j && g <= 1.5*echoP50.goMed() }
 	var notes []string
@@ -251,6 +253,7 @@ func (d *driver) rowMutations() error {
 				Connections int
 				EchoP50     float64 `json:"echo_p50_ns"`
 				EchoPerSec  float64 `json:"echo_per_sec"`
+				RawP50      float64 `json:"raw_p50_ns"`
 			}
 			d.track.start(warm, warm+seq)
 			err := d.once(s, "mutations", map[string]any{"url": d.srv.URL(), "echo": d.echoURL, "payload": EchoPayload, "warmup": warm, "seq": seq, "pipe": pipe}, &res)
@@ -267,6 +270,7 @@ func (d *driver) rowMutations() error {
 				echoP50.goV, echoTput.goV = append(echoP50.goV, res.EchoP50), append(echoTput.goV, res.EchoPerSec)
 				overEcho.goV = append(overEcho.goV, res.P50/res.EchoP50)
 				server.goV = append(server.goV, inServer)
+				rawP50.goV, overRaw.goV = append(rawP50.goV, res.RawP50), append(overRaw.goV, res.P50/res.RawP50)
 			} else {
 				p50.jsV, p99.jsV, tput.jsV, small.jsV = append(p50.jsV, res.P50), append(p99.jsV, res.P99), append(tput.jsV, res.PerSec), append(small.jsV, res.SmallPerSec)
 				echoP50.jsV, echoTput.jsV = append(echoP50.jsV, res.EchoP50), append(echoTput.jsV, res.EchoPerSec)
@@ -277,7 +281,7 @@ func (d *driver) rowMutations() error {
 	}
 	rw := d.addRow(&row{
 		id: "B3", title: "mutations",
-		metrics: []*metric{p50, server, p99, overEcho, small, tput, echoP50, echoTput},
+		metrics: []*metric{p50, server, p99, overEcho, rawP50, overRaw, small, tput, echoP50, echoTput},
 		timed: fmt.Sprintf("`%s` returns its argument and writes nothing; the server still answers each with "+
 			"a MutationResponse and a Transition at its commit timestamp, and the call returns (Go `Client.Mutation`, "+
 			"JS `ConvexClient.mutation`) once that Transition arrived, with the decoded result. Sequential: %d "+
@@ -293,7 +297,10 @@ func (d *driver) rowMutations() error {
 			"the %d-byte Mutation message a call sends and waiting for it to come back: %d round trips "+
 			"interleaved with the sequential mutations in blocks of %d (so both see the same host conditions), "+
 			"and %d pipelined messages at the end. The mutation p50 target compares the Go client with the Go "+
-			"echo client. Median over %d processes per side.",
+			"echo client. Mutation floor (Go worker only): a second session on a raw coder/websocket connection "+
+			"that writes the Connect and Mutation frames by hand and waits for the MutationResponse and the "+
+			"Transition at its timestamp, interleaved in the same blocks: the server's work and the loopback "+
+			"without a client library. Median over %d processes per side.",
 			benchsrv.EchoMutation, warm, seq, smallPipe, pipe, pipeDeadline, smallPipe, len(EchoPayload), seq, block, pipe, d.repeats),
 	})
 	if len(notes) > 0 {

@@ -293,6 +293,11 @@ func workMutations(url, echoURL, payload string, warm, seq, pipe int) error {
 		return err
 	}
 	defer echo.close()
+	raw, err := dialRawSync(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer raw.close()
 	call := func(ctx context.Context, i int) error {
 		var got float64
 		if err := c.Mutation(ctx, benchsrv.EchoMutation, client.Args{"n": i}, &got); err != nil {
@@ -310,9 +315,13 @@ func workMutations(url, echoURL, payload string, warm, seq, pipe int) error {
 		if err := echo.roundTrip(ctx); err != nil {
 			return err
 		}
+		if err := raw.mutation(ctx, i); err != nil {
+			return err
+		}
 	}
 	lat := make([]float64, 0, seq)
 	echoLat := make([]float64, 0, seq)
+	rawLat := make([]float64, 0, seq)
 	for i := 0; i < seq; i += block {
 		for j := i; j < min(i+block, seq); j++ {
 			t0 := mono.Now()
@@ -327,6 +336,13 @@ func workMutations(url, echoURL, payload string, warm, seq, pipe int) error {
 				return err
 			}
 			echoLat = append(echoLat, float64(mono.Now()-t0))
+		}
+		for j := i; j < min(i+block, seq); j++ {
+			t0 := mono.Now()
+			if err := raw.mutation(ctx, j); err != nil {
+				return err
+			}
+			rawLat = append(rawLat, float64(mono.Now()-t0))
 		}
 	}
 	small := pipelined(ctx, call, smallPipe)
@@ -348,6 +364,7 @@ func workMutations(url, echoURL, payload string, warm, seq, pipe int) error {
 		"connections": c.ConnectionState().ConnectionCount,
 		"echo_p50_ns": median(echoLat), "echo_p99_ns": percentile(echoLat, 99),
 		"echo_per_sec": float64(pipe) / (float64(echoElapsed) / 1e9),
+		"raw_p50_ns":   median(rawLat),
 	})
 	return nil
 }

@@ -118,11 +118,11 @@ demo: example
 
 ## bench: the Go client side by side with the official convex JS client
 ## (node) against one convextest deployment; writes bench/RESULTS.md.
-## Reads the wasm client from js/dist if `make wasm` built it (it does not
-## build it). BENCH_FLAGS go to bench/cmd/bench, e.g. `-rows B1,B3 -out
+## Builds the wasm client first (`make wasm`), so that row B5 measures what
+## ships. BENCH_FLAGS go to bench/cmd/bench, e.g. `-rows B1,B3 -out
 ## /tmp/partial.md` for some rows (-out defaults to bench/RESULTS.md).
 BENCH_FLAGS ?=
-bench: deps-npm ensure-chromium
+bench: deps-npm ensure-chromium wasm
 	$(GO) run ./bench/cmd/bench -out bench/RESULTS.md $(BENCH_FLAGS)
 
 ## wasm: build the wasm client and the JS package into js/dist (git-ignored):

@@ -434,7 +434,7 @@ func (d *driver) rowBrowser() error {
 	wasm := filepath.Join(d.root, "js", "dist", "goconvex.wasm")
 	rw := d.addRow(&row{id: "B5", title: "browser"})
 	if _, err := os.Stat(wasm); err != nil {
-		reason := "not measured yet: js/dist/goconvex.wasm is missing (run `make wasm`; the bench does not build it)"
+		reason := "not measured yet: js/dist/goconvex.wasm is missing (`make bench` builds it with `make wasm`; run that when calling the driver directly)"
 		rw.metrics = []*metric{{name: "wasm size, page load → first result, render latency", goText: reason, jsText: "—", kind: noRatio, target: "wasm ≤ 1.0 MB gzip"}}
 		rw.timed = reason + "."
 		return nil
@@ -453,7 +453,7 @@ func (d *driver) rowBrowser() error {
 		&metric{name: "client code shipped, gzip -9", unit: "B", div: 1, goV: one(sz.Wasm.Gzip + sz.Glue.Gzip), jsV: one(sz.Official.Gzip), kind: fractionOfJS, target: "—"},
 		&metric{name: "client code shipped, brotli q11", unit: "B", div: 1, goV: one(sz.Wasm.Brotli + sz.Glue.Brotli), jsV: one(sz.Official.Brotli), kind: fractionOfJS, target: "—"},
 	)
-	rw.timed = fmt.Sprintf("Sizes are read from the built files (the bench does not build the wasm client): "+
+	rw.timed = fmt.Sprintf("Sizes are read from the built files (`make bench` runs `make wasm` first): "+
 		"js/dist/goconvex.wasm as `make wasm` left it (%s raw, %s gzip -9, %s brotli q11), plus its JS glue "+
 		"(wasm_exec.js, the loader and `ConvexWasmClient` from js/dist, bundled and minified by esbuild: %s / %s / %s); "+
 		"the official client is `ConvexClient` from `convex/browser` bundled and minified the same way. "+

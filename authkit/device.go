@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -132,19 +131,13 @@ func startDeviceAuthorization(ctx context.Context, o *signInOptions, base, clien
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "goconvex-authkit")
-	resp, err := o.hc.Do(req)
+	a, err := sendAPI(o.hc, req)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	data, err := a.okBody(o.now)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, parseAPIError(resp.StatusCode, resp.Header, data, o.now())
 	}
 	var da deviceAuthorization
 	if err := json.Unmarshal(data, &da); err != nil || da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {

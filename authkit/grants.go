@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -87,16 +86,12 @@ func EndSession(ctx context.Context, cfg Config, sessionID string, opts ...SignI
 // doSimple sends req and turns a status other than 2xx/3xx into an
 // *APIError.
 func doSimple(o *signInOptions, req *http.Request) error {
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "goconvex-authkit")
-	resp, err := o.hc.Do(req)
+	a, err := sendAPI(o.hc, req)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if resp.StatusCode >= 400 {
-		return parseAPIError(resp.StatusCode, resp.Header, data, o.now())
+	if a.status >= 400 {
+		return a.apiError(o.now)
 	}
 	return nil
 }

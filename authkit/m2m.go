@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,19 +119,13 @@ func (c *ClientCredentialsSource) fetch(ctx context.Context) (*Token, error) {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "goconvex-authkit")
-	resp, err := c.cfg.HTTPClient.Do(req)
+	a, err := sendAPI(c.cfg.HTTPClient, req)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	data, err := a.okBody(c.now)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, parseAPIError(resp.StatusCode, resp.Header, data, c.now())
 	}
 	var body struct {
 		AccessToken string `json:"access_token"`

@@ -54,19 +54,13 @@ func postAuthenticate(ctx context.Context, hc *http.Client, apiBase string, body
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "goconvex-authkit")
-	resp, err := hc.Do(req)
+	a, err := sendAPI(hc, req)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	data, err := a.okBody(now)
 	if err != nil {
-		return nil, fmt.Errorf("workos: reading response: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, parseAPIError(resp.StatusCode, resp.Header, data, now())
+		return nil, err
 	}
 	var ar authenticateResponse
 	if err := json.Unmarshal(data, &ar); err != nil {
@@ -76,6 +70,45 @@ func postAuthenticate(ctx context.Context, hc *http.Client, apiBase string, body
 		return nil, errMalformedResponse{"access_token or refresh_token missing"}
 	}
 	return &ar, nil
+}
+
+// apiAnswer is a WorkOS API answer, its body read up to maxResponseBytes.
+type apiAnswer struct {
+	status  int
+	header  http.Header
+	body    []byte
+	readErr error
+}
+
+// sendAPI sends req with the headers every WorkOS call carries and reads
+// the answer; the error is the transport's (network failure, timeout, ctx).
+func sendAPI(hc *http.Client, req *http.Request) (*apiAnswer, error) {
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "goconvex-authkit")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	return &apiAnswer{status: resp.StatusCode, header: resp.Header, body: data, readErr: err}, nil
+}
+
+// apiError is the answer as an *APIError.
+func (a *apiAnswer) apiError(now func() time.Time) *APIError {
+	return parseAPIError(a.status, a.header, a.body, now())
+}
+
+// okBody returns the body of a 200 answer; any other status is an
+// *APIError.
+func (a *apiAnswer) okBody(now func() time.Time) ([]byte, error) {
+	if a.readErr != nil {
+		return nil, fmt.Errorf("workos: reading response: %w", a.readErr)
+	}
+	if a.status != http.StatusOK {
+		return nil, a.apiError(now)
+	}
+	return a.body, nil
 }
 
 // parseAPIError reads either error body shape; a body that is not JSON is

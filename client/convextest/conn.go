@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/goconvex/convex/client/internal/jsonstr"
 	"github.com/goconvex/convex/client/internal/protocol"
 )
 
@@ -574,8 +574,4 @@ func (w *writer) write(m protocol.ServerMessage) error {
 }
 
 // jsonString encodes s as a JSON string, as JSON.stringify would.
-func jsonString(s string) []byte {
-	var b strings.Builder
-	writeJSONString(&b, s)
-	return []byte(b.String())
-}
+func jsonString(s string) []byte { return jsonstr.Append(nil, s) }

@@ -1,8 +1,6 @@
 package convextest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -10,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goconvex/convex/client/internal/jsonstr"
 	"github.com/goconvex/convex/client/values"
 )
 
@@ -312,11 +311,8 @@ func stringifyForError(b *strings.Builder, v any) {
 	}
 }
 
-// writeJSONString writes s as JSON.stringify would (no HTML escaping).
+// writeJSONString writes s as JSON.stringify would (the escaping the
+// client's encoders share; invalid UTF-8 becomes U+FFFD).
 func writeJSONString(b *strings.Builder, s string) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	b.Write(jsonstr.Append(nil, s))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/devauth"
 )
 
 type config struct {
@@ -80,10 +81,7 @@ func start(cfg config) (*stack, error) {
 		convextest.WithLogger(cfg.logger),
 		// The seed's two WorkOS providers (convex/auth.config.ts), with the
 		// keys of the local issuer.
-		convextest.WithAuth(
-			convextest.AuthProvider{Issuer: "https://api.workos.com/", ApplicationID: clientID, JWKS: ak.JWKSURL()},
-			convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + clientID, JWKS: ak.JWKSURL()},
-		),
+		convextest.WithAuth(devauth.ConvexProviders(ak)...),
 	}
 	if cfg.e2eControl {
 		e2e = &e2eControl{}

@@ -20,6 +20,7 @@ import (
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/devauth"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader.
@@ -60,10 +61,7 @@ func newStack(t *testing.T, akOpts ...authkittest.Option) *stackT {
 	ak := authkittest.NewServer(akOpts...)
 	t.Cleanup(ak.Close)
 	id := ak.ClientID()
-	cx := convextest.NewServer(convextest.WithAuth(
-		convextest.AuthProvider{Issuer: "https://api.workos.com/", ApplicationID: id, JWKS: ak.JWKSURL()},
-		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + id, JWKS: ak.JWKSURL()},
-	))
+	cx := convextest.NewServer(convextest.WithAuth(devauth.ConvexProviders(ak)...))
 	t.Cleanup(cx.Close)
 	chat.Register(cx)
 

@@ -45,6 +45,7 @@ import (
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/devauth"
 )
 
 func main() {
@@ -115,10 +116,7 @@ func run(ctx context.Context, o options) error {
 		defer ak.Close()
 		cx := convextest.NewServer(
 			convextest.WithLogger(o.logger),
-			convextest.WithAuth(
-				convextest.AuthProvider{Issuer: "https://api.workos.com/", ApplicationID: ak.ClientID(), JWKS: ak.JWKSURL()},
-				convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
-			),
+			convextest.WithAuth(devauth.ConvexProviders(ak)...),
 		)
 		defer cx.Close()
 		chat.Register(cx)

@@ -22,6 +22,7 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/devauth"
 )
 
 // flakyTransport fails a share of the refresh requests with 503, as an
@@ -93,10 +94,7 @@ func TestSixtySecondsOfFiveSecondTokens(t *testing.T) {
 	issuer := authkittest.NewServer(authkittest.WithTokenLifetime(lifetime), authkittest.WithJWTTemplate(authkittest.NameEmailTemplate))
 	defer issuer.Close()
 	clientID := issuer.ClientID()
-	deployment := convextest.NewServer(convextest.WithAuth(
-		convextest.AuthProvider{Issuer: "https://api.workos.com/", ApplicationID: clientID, JWKS: issuer.JWKSURL()},
-		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + clientID, JWKS: issuer.JWKSURL()},
-	))
+	deployment := convextest.NewServer(convextest.WithAuth(devauth.ConvexProviders(issuer)...))
 	defer deployment.Close()
 	chat.Register(deployment)
 

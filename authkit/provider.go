@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/goconvex/convex/internal/logging"
 )
 
 // ProviderState is what a UI shows about the session.
@@ -156,7 +158,7 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 // the default.
 func WithLogger(l Logger) ProviderOption {
 	return func(o *providerOptions) {
-		if !isNil(l) {
+		if !logging.IsNil(l) {
 			o.log = l
 		}
 	}
@@ -182,7 +184,7 @@ func NewProvider(src TokenSource, opts ...ProviderOption) *Provider {
 		opt(&o)
 	}
 	if o.log == nil {
-		o.log = discardLogger{}
+		o.log = logging.Discard{}
 	}
 	p := &Provider{
 		src:      src,

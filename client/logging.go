@@ -1,26 +1,17 @@
 package client
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/goconvex/convex/internal/logging"
+)
 
 // Logger receives the client's log records: a message and alternating keys
-// and values, as log/slog takes them. *slog.Logger satisfies it. The client
-// does not import log/slog itself, because in a WebAssembly build that
-// package's default handler adds encoding/json and time formatting to the
-// binary.
-type Logger interface {
-	Debug(msg string, args ...any)
-	Info(msg string, args ...any)
-	Warn(msg string, args ...any)
-	Error(msg string, args ...any)
-}
-
-// discardLogger is the default Logger: it logs nothing.
-type discardLogger struct{}
-
-func (discardLogger) Debug(string, ...any) {}
-func (discardLogger) Info(string, ...any)  {}
-func (discardLogger) Warn(string, ...any)  {}
-func (discardLogger) Error(string, ...any) {}
+// and values, as log/slog takes them (Debug, Info, Warn and Error, each
+// (msg string, args ...any)). *slog.Logger satisfies it. The client does
+// not import log/slog itself, because in a WebAssembly build that package's
+// default handler adds encoding/json and time formatting to the binary.
+type Logger = logging.Logger
 
 // logFunctionLines forwards a function's console output to the logger at the
 // level each line was logged with ("[WARN] …" at WARN, and so on).

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/goconvex/convex/internal/logging"
 )
 
 func TestLogFunctionLines(t *testing.T) {
@@ -32,7 +34,7 @@ func TestWithLoggerIgnoresNil(t *testing.T) {
 	for _, l := range []Logger{nil, nilSlog} {
 		o := defaultOptions()
 		WithLogger(l)(&o)
-		assert.Equal(t, discardLogger{}, o.logger)
+		assert.Equal(t, logging.Discard{}, o.logger)
 	}
 	o := defaultOptions()
 	WithLogger(slog.Default())(&o)

@@ -1,8 +1,9 @@
 package client
 
 import (
-	"reflect"
 	"time"
+
+	"github.com/goconvex/convex/internal/logging"
 )
 
 // Option configures a Client.
@@ -20,7 +21,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		logger:              discardLogger{},
+		logger:              logging.Discard{},
 		inactivityThreshold: 60 * time.Second,
 		dialTimeout:         30 * time.Second,
 	}
@@ -32,20 +33,10 @@ func defaultOptions() options {
 // nil (also a nil *slog.Logger) keeps the default.
 func WithLogger(l Logger) Option {
 	return func(o *options) {
-		if !isNil(l) {
+		if !logging.IsNil(l) {
 			o.logger = l
 		}
 	}
-}
-
-// isNil reports whether l is nil or holds a nil pointer, which would panic
-// on its first call.
-func isNil(l Logger) bool {
-	if l == nil {
-		return true
-	}
-	v := reflect.ValueOf(l)
-	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // WithSkipDeploymentURLCheck skips the checks on the deployment address (as

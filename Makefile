@@ -126,11 +126,13 @@ bench: deps-npm ensure-chromium wasm
 	$(GO) run ./bench/cmd/bench -out bench/RESULTS.md $(BENCH_FLAGS)
 
 ## wasm: build the wasm client and the JS package into js/dist (git-ignored):
-## goconvex.wasm (-trimpath -s -w, values without its struct codec), Go's wasm_exec.js, the tsc output; then
-## print its raw, gzip -9 and brotli sizes against the 1.0 MB gzip target.
+## goconvex.wasm (-trimpath -s -w, values without its struct codec, its data
+## segments joined by wasmpack for gzip), Go's wasm_exec.js, the tsc output;
+## then print its raw, gzip -9 and brotli sizes against the 1.0 MB gzip target.
 wasm: deps-npm
-	@mkdir -p js/dist
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags $(WASM_TAGS) -ldflags='-s -w' -o js/dist/goconvex.wasm ./wasm
+	@mkdir -p js/dist bin
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags $(WASM_TAGS) -ldflags='-s -w' -o bin/goconvex.linked.wasm ./wasm
+	$(GO) run ./wasm/internal/wasmpack bin/goconvex.linked.wasm js/dist/goconvex.wasm
 	cp "$(WASM_EXEC_DIR)/wasm_exec.js" js/dist/wasm_exec.js
 	cd js && npx tsc -p tsconfig.build.json
 	@$(NODE) js/scripts/wasm-size.mjs js/dist/goconvex.wasm

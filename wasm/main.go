@@ -4,6 +4,10 @@
 //
 //	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o goconvex.wasm ./wasm
 //
+// `make wasm` builds it that way with -tags convex_omitreflect and then runs
+// wasmpack (wasm/internal/wasmpack), which joins its data segments so that
+// it compresses better.
+//
 // It installs one global object, globalThis.__goconvex (see package
 // binding for its API), calls globalThis.__goconvexReady() when that
 // function exists, and then waits for calls. The npm package in js/ loads it

@@ -70,8 +70,8 @@ type Provider struct {
 	state      ProviderState
 	latched    bool // SetSignedOut(true): signed out until SetSignedOut(false)
 	flight     *providerFlight
-	watchers   map[uint64]*watcher
-	nextID     uint64
+	watchers   map[int]*watcher
+	nextID     int
 	pending    bool // a state change not yet delivered to the watchers
 	delivering bool // a goroutine is calling watchers
 
@@ -190,7 +190,7 @@ func NewProvider(src TokenSource, opts ...ProviderOption) *Provider {
 		src:      src,
 		opts:     o,
 		state:    ProviderState{IsLoading: true},
-		watchers: map[uint64]*watcher{},
+		watchers: map[int]*watcher{},
 		wake:     make(chan struct{}, 1),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -438,7 +438,7 @@ func (p *Provider) notify() {
 	for p.pending {
 		p.pending = false
 		st := p.state
-		ids := make([]uint64, 0, len(p.watchers))
+		ids := make([]int, 0, len(p.watchers))
 		for id, w := range p.watchers {
 			if !w.sent || w.last != st {
 				ids = append(ids, id)

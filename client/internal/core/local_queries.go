@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 
 	"github.com/goconvex/convex/client/internal/protocol"
@@ -119,8 +118,13 @@ func (l *localQueries) restart() *protocol.ModifyQuerySet {
 	l.pending = nil
 	clear(l.outstanding)
 	mods := make([]protocol.QuerySetModification, 0, len(l.byID))
-	for _, id := range slices.Sorted(maps.Keys(l.byID)) {
-		q := l.byID[id]
+	ids := make([]int, 0, len(l.byID))
+	for id := range l.byID {
+		ids = append(ids, int(id))
+	}
+	slices.Sort(ids) // as ints: see requests.removeCompleted
+	for _, id := range ids {
+		q := l.byID[uint32(id)]
 		mods = append(mods, protocol.QuerySetModification{
 			Type: protocol.ModAdd, QueryID: q.id, UDFPath: q.path, Args: q.args,
 			Journal: q.journal, ComponentPath: q.componentPath,

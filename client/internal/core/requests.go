@@ -1,7 +1,6 @@
 package core
 
 import (
-	"cmp"
 	"encoding/json"
 	"slices"
 	"time"
@@ -244,19 +243,24 @@ func failure(result json.RawMessage, data json.RawMessage, logLines []string) Ou
 // removeCompleted settles the successful mutations whose ts the state has
 // reached, in request id order.
 func (rs *requests) removeCompleted(ts protocol.TS) []Completion {
-	var done []Completion
+	var ready []int
 	waiting := rs.awaitingTS[:0]
 	for _, id := range rs.awaitingTS {
-		r := rs.unsettled[id]
-		if r.ts > ts {
+		if rs.unsettled[id].ts > ts {
 			waiting = append(waiting, id)
-			continue
+		} else {
+			ready = append(ready, int(id))
 		}
-		rs.remove(id)
-		done = append(done, Completion{RequestID: id, Outcome: r.outcome})
 	}
 	rs.awaitingTS = waiting
-	slices.SortFunc(done, func(a, b Completion) int { return cmp.Compare(a.RequestID, b.RequestID) })
+	// Sorted as ints: the wasm build links slices.Sort for int anyway (fmt
+	// uses it), and every other element type would add a copy of pdqsort.
+	slices.Sort(ready)
+	var done []Completion
+	for _, id := range ready {
+		done = append(done, Completion{RequestID: uint32(id), Outcome: rs.unsettled[uint32(id)].outcome})
+		rs.remove(uint32(id))
+	}
 	return done
 }
 

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -109,6 +110,21 @@ func TestTS(t *testing.T) {
 	got, err := ParseTS("__________8=") // URL-safe alphabet is accepted
 	require.NoError(t, err)
 	require.Equal(t, ^TS(0), got)
+	got, err = ParseTS("-_-_-_-_-_8=")
+	require.NoError(t, err)
+	require.Equal(t, TS(0xfffbbffffbbffffb), got)
+	for wire, msg := range map[string]string{
+		"":                 "got 0 bytes, expected 8",
+		"AAAAAAAAAAA":      "base64 length must be a multiple of 4",
+		"AAAA":             "got 3 bytes, expected 8",
+		"AAAAAAAAAAAAAAA=": "got 11 bytes, expected 8",
+		"AAAAAAAAAA*=":     "illegal base64 data at input byte 10",
+		"AAAAAAAAAAA.":     "illegal base64 data at input byte 11",
+	} {
+		_, err := ParseTS(wire)
+		require.ErrorContains(t, err, msg, "%q", wire)
+		require.ErrorContains(t, err, fmt.Sprintf("invalid timestamp %q", wire))
+	}
 }
 
 func TestUnwrapArgs(t *testing.T) {

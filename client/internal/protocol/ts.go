@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"strings"
 )
 
 // TS is a Convex server timestamp: an unsigned 64-bit count of nanoseconds
@@ -49,13 +48,23 @@ func ParseTS(s string) (TS, error) {
 	if len(s)%4 != 0 {
 		return 0, fmt.Errorf("invalid timestamp %q: base64 length must be a multiple of 4", s)
 	}
-	s = strings.NewReplacer("-", "+", "_", "/").Replace(s)
-	b, err := base64.StdEncoding.DecodeString(s)
+	// The URL-safe alphabet differs from the standard one in two letters.
+	std := []byte(s)
+	for i, c := range std {
+		switch c {
+		case '-':
+			std[i] = '+'
+		case '_':
+			std[i] = '/'
+		}
+	}
+	b := make([]byte, base64.StdEncoding.DecodedLen(len(std)))
+	n, err := base64.StdEncoding.Decode(b, std)
 	if err != nil {
 		return 0, fmt.Errorf("invalid timestamp %q: %w", s, err)
 	}
-	if len(b) != 8 {
-		return 0, fmt.Errorf("invalid timestamp %q: got %d bytes, expected 8", s, len(b))
+	if n != 8 {
+		return 0, fmt.Errorf("invalid timestamp %q: got %d bytes, expected 8", s, n)
 	}
 	return TS(binary.LittleEndian.Uint64(b)), nil
 }

@@ -538,13 +538,13 @@ func (w *writer) write(m protocol.ServerMessage) error {
 		now := time.Now().UnixNano()
 		t.ServerTS = &now
 	}
-	encoded := m.AppendJSON(nil)
+	encoded := m.AppendWire(nil)
 	frames := [][]byte{encoded}
 	if _, ok := m.(*protocol.Transition); ok {
 		if chunks := protocol.SplitTransition(encoded, c.s.opts.chunkSize); chunks != nil {
 			frames = frames[:0]
 			for _, ch := range chunks {
-				frames = append(frames, ch.AppendJSON(nil))
+				frames = append(frames, ch.AppendWire(nil))
 			}
 		}
 	}

@@ -147,7 +147,7 @@ func (c *wsClient) nextTransition() *protocol.Transition {
 	c.t.Helper()
 	msg := c.next()
 	tr, ok := msg.(*protocol.Transition)
-	require.True(c.t, ok, "expected a Transition, got %T %s", msg, msg.AppendJSON(nil))
+	require.True(c.t, ok, "expected a Transition, got %T %s", msg, msg.AppendWire(nil))
 	return tr
 }
 
@@ -155,7 +155,7 @@ func (c *wsClient) nextMutationResponse() *protocol.MutationResponse {
 	c.t.Helper()
 	msg := c.next()
 	r, ok := msg.(*protocol.MutationResponse)
-	require.True(c.t, ok, "expected a MutationResponse, got %T %s", msg, msg.AppendJSON(nil))
+	require.True(c.t, ok, "expected a MutationResponse, got %T %s", msg, msg.AppendWire(nil))
 	return r
 }
 

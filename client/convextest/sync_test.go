@@ -315,7 +315,7 @@ func TestFunctionErrors(t *testing.T) {
 	assert.False(t, r.Success)
 	assert.True(t, strings.HasSuffix(protocol.ErrorMessage(r.Result), "\nUncaught ConvexError: nope"))
 	assert.JSONEq(t, `"nope"`, string(r.ErrorData))
-	assert.Contains(t, string(r.AppendJSON(nil)), `"ts":null`)
+	assert.Contains(t, string(r.AppendWire(nil)), `"ts":null`)
 
 	c.send(&protocol.Mutation{RequestID: 1, UDFPath: "m:panic"})
 	r = c.nextMutationResponse()
@@ -465,7 +465,7 @@ func TestPing(t *testing.T) {
 		require.NoError(t, err)
 		assert.IsType(t, &protocol.Ping{}, msg)
 	}
-	assert.Equal(t, `{"type":"Ping"}`, string((&protocol.Ping{}).AppendJSON(nil)))
+	assert.Equal(t, `{"type":"Ping"}`, string((&protocol.Ping{}).AppendWire(nil)))
 }
 
 func TestTransitionChunks(t *testing.T) {

@@ -220,7 +220,7 @@ func (e *encoder) anyMap(m map[string]any, depth int) *Error {
 	fields := e.kvs[base:]
 	// JS order (keyorder.go); an invalid name is reported below, in that
 	// order, as convexToJson reports it.
-	slices.SortFunc(fields, func(a, b kv) int { return compareKeys(a.k, b.k) })
+	sortFields(fields)
 	defer func() {
 		clear(fields)
 		e.kvs = e.kvs[:base]

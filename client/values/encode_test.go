@@ -3,6 +3,9 @@ package values
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +113,33 @@ func TestMarshalKeyOrder(t *testing.T) {
 		A  int `json:"a"`
 	}
 	require.Equal(t, `{"2":0,"10":0,"a":0,"z":0}`, marshalString(t, s{}))
+}
+
+func TestSortFields(t *testing.T) {
+	// Both the insertion sort (up to 12 fields) and the heapsort must give
+	// compareKeys order, array indexes first, for any input order.
+	rng := rand.New(rand.NewPCG(1, 2))
+	pool := []string{"0", "1", "2", "9", "10", "11", "4294967294", "4294967295", "01", "-1", "1.5", " 1", "A", "B", "_a", "a", "aa", "ab", "b", "z", "é"}
+	for i := range 300 {
+		pool = append(pool, strconv.Itoa(rng.IntN(1000)), "k"+strconv.Itoa(i))
+	}
+	for n := range 70 {
+		keys := map[string]bool{}
+		for len(keys) < n {
+			keys[pool[rng.IntN(len(pool))]] = true
+		}
+		var fields []kv
+		for k := range keys {
+			fields = append(fields, kv{k: k, v: k})
+		}
+		rng.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
+		want := slices.Clone(fields)
+		slices.SortFunc(want, func(a, b kv) int { return compareKeys(a.k, b.k) })
+		sortFields(fields)
+		require.Equal(t, want, fields, "%d fields", n)
+	}
+	// Through Marshal of a map[string]any.
+	require.Equal(t, `{"2":0,"10":0,"a":0,"z":0}`, marshalString(t, map[string]any{"z": 0.0, "a": 0.0, "10": 0.0, "2": 0.0}))
 }
 
 func TestMarshalStrings(t *testing.T) {

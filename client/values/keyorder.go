@@ -44,3 +44,44 @@ func compareKeys(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// sortFields puts the fields of a map[string]any in the order compareKeys
+// gives their keys, which are distinct, so stability does not matter. It is
+// written out rather than calling slices.SortFunc because each element type
+// sorted with package slices links its own copy of pdqsort: 22 KB of the
+// wasm build for this one. Small objects, the common case, take an
+// insertion sort; larger ones a heapsort, O(n log n) up to the field limit.
+func sortFields(fields []kv) {
+	n := len(fields)
+	if n <= 12 {
+		for i := 1; i < n; i++ {
+			for j := i; j > 0 && compareKeys(fields[j].k, fields[j-1].k) < 0; j-- {
+				fields[j], fields[j-1] = fields[j-1], fields[j]
+			}
+		}
+		return
+	}
+	siftDown := func(root, end int) {
+		for {
+			child := 2*root + 1
+			if child >= end {
+				return
+			}
+			if child+1 < end && compareKeys(fields[child].k, fields[child+1].k) < 0 {
+				child++
+			}
+			if compareKeys(fields[root].k, fields[child].k) >= 0 {
+				return
+			}
+			fields[root], fields[child] = fields[child], fields[root]
+			root = child
+		}
+	}
+	for i := n/2 - 1; i >= 0; i-- {
+		siftDown(i, n)
+	}
+	for end := n - 1; end > 0; end-- {
+		fields[0], fields[end] = fields[end], fields[0]
+		siftDown(0, end)
+	}
+}

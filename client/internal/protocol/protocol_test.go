@@ -55,7 +55,7 @@ func TestServerFramesRoundTripByteIdentical(t *testing.T) {
 	for _, frame := range serverFrames {
 		msg, err := DecodeServerMessage([]byte(frame))
 		require.NoError(t, err, frame)
-		require.Equal(t, frame, string(msg.AppendJSON(nil)))
+		require.Equal(t, frame, string(msg.AppendWire(nil)))
 	}
 }
 
@@ -167,7 +167,7 @@ func TestChunks(t *testing.T) {
 			Value: []byte(`"` + strings.Repeat("é✓x", 200) + `"`), Journal: []byte("null"),
 		}},
 	}
-	encoded := tr.AppendJSON(nil)
+	encoded := tr.AppendWire(nil)
 	require.Nil(t, SplitTransition(encoded, len(encoded)))
 
 	chunks := SplitTransition(encoded, 100)
@@ -176,7 +176,7 @@ func TestChunks(t *testing.T) {
 	for i, c := range chunks {
 		require.LessOrEqual(t, len(c.Chunk), 100)
 		// Each chunk goes through the wire encoding and back.
-		wire, err := DecodeServerMessage(c.AppendJSON(nil))
+		wire, err := DecodeServerMessage(c.AppendWire(nil))
 		require.NoError(t, err)
 		got, err := a.Add(wire.(*TransitionChunk))
 		require.NoError(t, err)
@@ -184,7 +184,7 @@ func TestChunks(t *testing.T) {
 			require.Nil(t, got)
 			require.True(t, a.InProgress())
 		} else {
-			require.Equal(t, string(encoded), string(got.AppendJSON(nil)))
+			require.Equal(t, string(encoded), string(got.AppendWire(nil)))
 			require.False(t, a.InProgress())
 		}
 	}
@@ -213,7 +213,7 @@ func FuzzDecodeServerMessage(f *testing.F) {
 			return
 		}
 		// Whatever decodes must re-encode to something that decodes again.
-		again, err := DecodeServerMessage(msg.AppendJSON(nil))
+		again, err := DecodeServerMessage(msg.AppendWire(nil))
 		if err != nil {
 			t.Fatalf("re-encoding of %q does not decode: %v", data, err)
 		}

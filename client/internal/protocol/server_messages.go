@@ -11,8 +11,12 @@ import (
 
 // ServerMessage is a message from the server to the client.
 type ServerMessage interface {
-	// AppendJSON appends the wire encoding of the message to dst.
-	AppendJSON(dst []byte) []byte
+	// AppendWire appends the wire encoding of the message to dst. (Client
+	// messages call theirs AppendJSON. The names differ because the linker
+	// keeps every method whose name and signature match a method called
+	// through an interface: the client's calls to ClientMessage.AppendJSON
+	// would otherwise keep these server-side encoders in the wasm client.)
+	AppendWire(dst []byte) []byte
 	serverMessage()
 }
 
@@ -109,8 +113,8 @@ func (*AuthError) serverMessage()        {}
 func (*FatalError) serverMessage()       {}
 func (*Ping) serverMessage()             {}
 
-// AppendJSON implements ServerMessage.
-func (m *Transition) AppendJSON(dst []byte) []byte {
+// AppendWire implements ServerMessage.
+func (m *Transition) AppendWire(dst []byte) []byte {
 	dst = append(dst, `{"type":"Transition","startVersion":`...)
 	dst = m.StartVersion.appendJSON(dst)
 	dst = append(dst, `,"endVersion":`...)
@@ -163,8 +167,8 @@ func (s *StateModification) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// AppendJSON implements ServerMessage.
-func (m *TransitionChunk) AppendJSON(dst []byte) []byte {
+// AppendWire implements ServerMessage.
+func (m *TransitionChunk) AppendWire(dst []byte) []byte {
 	dst = append(dst, `{"type":"TransitionChunk","chunk":`...)
 	dst = appendString(dst, m.Chunk)
 	dst = append(dst, `,"partNumber":`...)
@@ -176,8 +180,8 @@ func (m *TransitionChunk) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// AppendJSON implements ServerMessage.
-func (m *MutationResponse) AppendJSON(dst []byte) []byte {
+// AppendWire implements ServerMessage.
+func (m *MutationResponse) AppendWire(dst []byte) []byte {
 	dst = appendResponseHead(dst, "MutationResponse", m.RequestID, m.Success, m.Result)
 	dst = append(dst, `,"ts":`...)
 	if m.TS == nil {
@@ -188,8 +192,8 @@ func (m *MutationResponse) AppendJSON(dst []byte) []byte {
 	return appendResponseTail(dst, m.Success, m.LogLines, m.ErrorData)
 }
 
-// AppendJSON implements ServerMessage.
-func (m *ActionResponse) AppendJSON(dst []byte) []byte {
+// AppendWire implements ServerMessage.
+func (m *ActionResponse) AppendWire(dst []byte) []byte {
 	dst = appendResponseHead(dst, "ActionResponse", m.RequestID, m.Success, m.Result)
 	return appendResponseTail(dst, m.Success, m.LogLines, m.ErrorData)
 }
@@ -215,8 +219,8 @@ func appendResponseTail(dst []byte, success bool, logLines []string, errorData j
 	return append(dst, '}')
 }
 
-// AppendJSON implements ServerMessage.
-func (m *AuthError) AppendJSON(dst []byte) []byte {
+// AppendWire implements ServerMessage.
+func (m *AuthError) AppendWire(dst []byte) []byte {
 	dst = append(dst, `{"type":"AuthError","error":`...)
 	dst = appendString(dst, m.Error)
 	dst = append(dst, `,"baseVersion":`...)
@@ -230,15 +234,15 @@ func (m *AuthError) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// AppendJSON implements ServerMessage.
-func (m *FatalError) AppendJSON(dst []byte) []byte {
+// AppendWire implements ServerMessage.
+func (m *FatalError) AppendWire(dst []byte) []byte {
 	dst = append(dst, `{"type":"FatalError","error":`...)
 	dst = appendString(dst, m.Error)
 	return append(dst, '}')
 }
 
-// AppendJSON implements ServerMessage.
-func (*Ping) AppendJSON(dst []byte) []byte { return append(dst, `{"type":"Ping"}`...) }
+// AppendWire implements ServerMessage.
+func (*Ping) AppendWire(dst []byte) []byte { return append(dst, `{"type":"Ping"}`...) }
 
 // wireVersion is a StateVersion as it arrives, before its ts is parsed.
 type wireVersion struct {

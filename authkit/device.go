@@ -91,8 +91,8 @@ func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCod
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("authkit: waiting for the device sign-in: %w", ctx.Err())
 		}
-		var ae *APIError
-		if !errors.As(err, &ae) {
+		ae, ok := errors.AsType[*APIError](err)
+		if !ok {
 			continue // network trouble: keep polling until expiry
 		}
 		switch ae.Code {

@@ -80,21 +80,18 @@ var errSameToken = errors.New("the refresh returned the token it was meant to re
 const maxRetryAfter = 60 * time.Second
 
 func signedOut(cause error) error {
-	var so *SignedOutError
-	if errors.As(cause, &so) {
+	if so, ok := errors.AsType[*SignedOutError](cause); ok {
 		return so
 	}
 	return &SignedOutError{Err: cause}
 }
 
 func transient(cause error) error {
-	var te *TransientError
-	if errors.As(cause, &te) {
+	if te, ok := errors.AsType[*TransientError](cause); ok {
 		return te
 	}
-	te = &TransientError{Err: cause}
-	var ae *APIError
-	if errors.As(cause, &ae) {
+	te := &TransientError{Err: cause}
+	if ae, ok := errors.AsType[*APIError](cause); ok {
 		te.RetryAfter = ae.RetryAfter
 	}
 	return te
@@ -106,8 +103,11 @@ func isSignedOut(err error) bool {
 	if errors.Is(err, ErrSignedOut) {
 		return true
 	}
-	var so interface{ SignedOut() bool }
-	return errors.As(err, &so) && so.SignedOut()
+	so, ok := errors.AsType[interface {
+		error
+		SignedOut() bool
+	}](err)
+	return ok && so.SignedOut()
 }
 
 // APIError is an error answer of the WorkOS API. Both body shapes are

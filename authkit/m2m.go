@@ -86,8 +86,7 @@ func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) 
 	}
 	tok, err := c.fetch(ctx)
 	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && !ae.Transient() {
+		if ae, ok := errors.AsType[*APIError](err); ok && !ae.Transient() {
 			c.cur = nil
 			return nil, &SignedOutError{Err: err}
 		}

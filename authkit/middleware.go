@@ -295,8 +295,7 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	}
 	resp, err := m.refresh(r.Context(), sc.RefreshToken, orgOf(tok))
 	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && !ae.Transient() {
+		if ae, ok := errors.AsType[*APIError](err); ok && !ae.Transient() {
 			m.debug("refresh token rejected; signed out", "status", ae.Status, "code", ae.Code)
 			m.jar.deleteSession(w)
 			return &requestAuth{}

@@ -370,8 +370,7 @@ func (p *Provider) fetchWithRetry(ctx context.Context, f *providerFlight) (*Toke
 			return nil, err
 		}
 		delay := p.opts.backoff[attempt]
-		var te *TransientError
-		if errors.As(err, &te) && te.RetryAfter > delay {
+		if te, ok := errors.AsType[*TransientError](err); ok && te.RetryAfter > delay {
 			if te.RetryAfter > maxRetryAfter {
 				return nil, err
 			}

@@ -183,8 +183,7 @@ func (m *Middleware) CallbackHandler() http.Handler {
 			CodeVerifier: st.CodeVerifier, ClientSecret: m.cfg.APIKey,
 		}, m.now)
 		if err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && !ae.Transient() {
+			if ae, ok := errors.AsType[*APIError](err); ok && !ae.Transient() {
 				fail(http.StatusBadRequest, "code_exchange_failed", "WorkOS refused the code ("+truncate(ae.Code, 64)+").")
 				return
 			}

@@ -294,8 +294,8 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *Token, er
 			t, err := s.accept(ctx, resp)
 			return t, err, false
 		}
-		var ae *APIError
-		if errors.As(err, &ae) && !ae.Transient() {
+		ae, isAPI := errors.AsType[*APIError](err)
+		if isAPI && !ae.Transient() {
 			// With a store that cannot lock, another process may have
 			// rotated the token under us: then the store holds a newer one
 			// and the session is not over. Try that one, once.
@@ -328,7 +328,7 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *Token, er
 			break
 		}
 		delay := s.cfg.Backoff[attempt]
-		if ae != nil && ae.RetryAfter > 0 {
+		if isAPI && ae.RetryAfter > 0 {
 			if ae.RetryAfter > maxRetryAfter {
 				break
 			}

@@ -146,8 +146,11 @@ func isSignedOut(err error) bool {
 	if errors.Is(err, ErrSignedOut) {
 		return true
 	}
-	var so interface{ SignedOut() bool }
-	return errors.As(err, &so) && so.SignedOut()
+	so, ok := errors.AsType[interface {
+		error
+		SignedOut() bool
+	}](err)
+	return ok && so.SignedOut()
 }
 
 // applyAuth carries out what the auth manager asked for.

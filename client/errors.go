@@ -75,8 +75,8 @@ func (e *FunctionError) IsConvexError() bool { return e.rawData != nil }
 // ErrorData decodes the ConvexError data carried by err (or an error it
 // wraps) into v. It returns ErrNoErrorData when err carries none.
 func ErrorData(err error, v any) error {
-	var fe *FunctionError
-	if !errors.As(err, &fe) || fe.rawData == nil {
+	fe, ok := errors.AsType[*FunctionError](err)
+	if !ok || fe.rawData == nil {
 		return ErrNoErrorData
 	}
 	if err := values.Unmarshal(fe.rawData, v); err != nil {

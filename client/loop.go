@@ -223,8 +223,7 @@ func (l *loop) onOpened(s *socket) {
 // error, or a failed dial.
 func (l *loop) onClosed(err error) {
 	code, reason := 1006, ""
-	var ce *transport.CloseError
-	if errors.As(err, &ce) {
+	if ce, ok := errors.AsType[*transport.CloseError](err); ok {
 		code, reason = ce.Code, ce.Reason
 	}
 	if l.lastCloseReason == nil {
@@ -268,8 +267,7 @@ func (l *loop) onFrame(data []byte) {
 	}
 	u, err := l.core.Receive(msg, time.Now())
 	if err != nil {
-		var fatal *core.FatalServerError
-		if errors.As(err, &fatal) {
+		if _, ok := errors.AsType[*core.FatalServerError](err); ok {
 			l.protocolError("FatalError", err)
 		} else {
 			l.protocolError("InvalidStartVersion", err)

@@ -34,8 +34,7 @@ func (n *nativeConn) Read(ctx context.Context) ([]byte, error) {
 	for {
 		typ, data, err := n.c.Read(ctx)
 		if err != nil {
-			var ce websocket.CloseError
-			if errors.As(err, &ce) {
+			if ce, ok := errors.AsType[websocket.CloseError](err); ok {
 				return nil, &CloseError{Code: int(ce.Code), Reason: ce.Reason}
 			}
 			return nil, err

@@ -123,8 +123,7 @@ func (s jsAuthKitSource) Token(ctx context.Context, force bool) (*authkit.Token,
 // TypeError, RefreshTimeoutError, a transient RefreshError, a cancelled
 // wait) is transient and the session is kept.
 func classifyAuthKitError(err error) error {
-	var je *jsbridge.JSError
-	if errors.As(err, &je) {
+	if je, ok := errors.AsType[*jsbridge.JSError](err); ok {
 		switch {
 		case je.Name == "LoginRequiredError", je.Name == "NoSessionError",
 			strings.HasSuffix(je.Name, "RefreshError") && isFalse(je, "isTransient"):

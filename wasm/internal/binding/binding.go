@@ -338,8 +338,8 @@ func (e callError) Error() string { return e.err.Error() }
 func (e callError) Unwrap() error { return e.err }
 
 func (e callError) JSValue() Value {
-	var fe *client.FunctionError
-	if !errors.As(e.err, &fe) {
+	fe, ok := errors.AsType[*client.FunctionError](e.err)
+	if !ok {
 		return jsbridge.NewError(e.err.Error(), nil)
 	}
 	props := map[string]any{
@@ -545,8 +545,8 @@ func updateEntry(id int, r *client.Result, err error) []byte {
 }
 
 func appendErrorJSON(b []byte, err error) []byte {
-	var fe *client.FunctionError
-	if !errors.As(err, &fe) {
+	fe, ok := errors.AsType[*client.FunctionError](err)
+	if !ok {
 		b = append(b, `{"message":`...)
 		b = appendString(b, err.Error())
 		return append(b, '}')

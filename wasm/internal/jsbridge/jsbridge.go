@@ -104,12 +104,13 @@ type Valuer interface {
 // ErrorValue turns err into a JS value: the error's own JSValue when it
 // has one, the thrown value for a *JSError, else a new Error(err.Error()).
 func ErrorValue(err error) Value {
-	var v Valuer
-	if errors.As(err, &v) {
+	if v, ok := errors.AsType[interface {
+		error
+		Valuer
+	}](err); ok {
 		return v.JSValue()
 	}
-	var je *JSError
-	if errors.As(err, &je) {
+	if je, ok := errors.AsType[*JSError](err); ok {
 		return je.Value
 	}
 	return NewError(err.Error(), nil)
@@ -214,12 +215,10 @@ func CallAsync(ctx context.Context, fn Value, args ...any) (Value, error) {
 // newJSErrorFrom turns an error of safejs (a JS exception it caught) into a
 // *JSError carrying the thrown value when there is one.
 func newJSErrorFrom(err error) error {
-	var je *JSError
-	if errors.As(err, &je) {
+	if _, ok := errors.AsType[*JSError](err); ok {
 		return err
 	}
-	var thrown js.Error
-	if errors.As(err, &thrown) {
+	if thrown, ok := errors.AsType[js.Error](err); ok {
 		return newJSError(safejs.Safe(thrown.Value))
 	}
 	return &JSError{Message: err.Error(), Value: safejs.Null()}

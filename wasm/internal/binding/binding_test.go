@@ -407,3 +407,20 @@ func TestManyClientsConcurrently(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConsoleLoggerLevels(t *testing.T) {
+	for level, want := range map[string]logLevel{
+		"debug": levelDebug, "DEBUG": levelDebug, "info": levelInfo, "Info": levelInfo,
+		"warn": levelWarn, "": levelWarn, "verbose": levelWarn, "error": levelError, "ERROR": levelError,
+	} {
+		l := newConsoleLogger(level)
+		if l == nil || l.min != want {
+			t.Errorf("newConsoleLogger(%q) = %+v, want level %d", level, l, want)
+		}
+	}
+	for _, level := range []string{"silent", "SILENT", "off", "none"} {
+		if l := newConsoleLogger(level); l != nil {
+			t.Errorf("newConsoleLogger(%q) = %+v, want nil (silent)", level, l)
+		}
+	}
+}

@@ -90,15 +90,23 @@ const (
 // newConsoleLogger logs from level up ("debug", "info", "warn" (the
 // default), "error"); "silent" (or "off") logs nothing and returns nil.
 func newConsoleLogger(level string) *consoleLogger {
+	is := func(names ...string) bool {
+		for _, n := range names {
+			if strings.EqualFold(level, n) { // EqualFold: ToLower adds 6 KB of wasm
+				return true
+			}
+		}
+		return false
+	}
 	min := levelWarn
-	switch strings.ToLower(level) {
-	case "silent", "off", "none":
+	switch {
+	case is("silent", "off", "none"):
 		return nil
-	case "debug":
+	case is("debug"):
 		min = levelDebug
-	case "info":
+	case is("info"):
 		min = levelInfo
-	case "error":
+	case is("error"):
 		min = levelError
 	}
 	return &consoleLogger{min: min}

@@ -163,46 +163,44 @@ func newHandle(c *client.Client, log *consoleLogger) (*handle, error) {
 		return nil, err
 	}
 	h := &handle{c: c, obj: obj, log: log, subs: map[int]*subscription{}, watchers: map[*watcher]struct{}{}}
-	methods := map[string]func(args []Value) (any, error){
-		"subscribe":         h.subscribe,
-		"unsubscribe":       h.unsubscribe,
-		"setAuth":           h.setAuth,
-		"setAuthKit":        h.setAuthKit,
-		"authKitState":      h.authKitState,
-		"clearAuth":         h.clearAuth,
-		"onAuthState":       func(args []Value) (any, error) { return h.watch(args, false) },
-		"onConnectionState": func(args []Value) (any, error) { return h.watch(args, true) },
-		"authState":         func([]Value) (any, error) { return authJSON(c.AuthState()), nil },
-		"connectionState":   func([]Value) (any, error) { return connectionJSON(c.ConnectionState()), nil },
+	type method struct {
+		name  string
+		async bool // returns a Promise; fn runs on its own goroutine
+		fn    func(args []Value) (any, error)
 	}
-	for name, fn := range methods {
-		f, err := jsbridge.Func(func(_ Value, args []Value) (any, error) {
-			if h.isClosed() {
-				return nil, client.ErrClosed
-			}
-			return fn(args)
-		})
+	for _, m := range []method{
+		{name: "subscribe", fn: h.subscribe},
+		{name: "unsubscribe", fn: h.unsubscribe},
+		{name: "setAuth", fn: h.setAuth},
+		{name: "setAuthKit", fn: h.setAuthKit},
+		{name: "authKitState", fn: h.authKitState},
+		{name: "clearAuth", fn: h.clearAuth},
+		{name: "onAuthState", fn: func(args []Value) (any, error) { return h.watch(args, false) }},
+		{name: "onConnectionState", fn: func(args []Value) (any, error) { return h.watch(args, true) }},
+		{name: "authState", fn: func([]Value) (any, error) { return authJSON(c.AuthState()), nil }},
+		{name: "connectionState", fn: func([]Value) (any, error) { return connectionJSON(c.ConnectionState()), nil }},
+		{name: "query", async: true, fn: func(args []Value) (any, error) { return h.call(args, client.KindQuery) }},
+		{name: "mutation", async: true, fn: func(args []Value) (any, error) { return h.call(args, client.KindMutation) }},
+		{name: "action", async: true, fn: func(args []Value) (any, error) { return h.call(args, client.KindAction) }},
+		{name: "close", async: true, fn: func([]Value) (any, error) { return nil, h.close() }},
+	} {
+		var f safejs.Func
+		if m.async {
+			f, err = jsbridge.AsyncFunc(m.fn)
+		} else {
+			fn := m.fn
+			f, err = jsbridge.Func(func(_ Value, args []Value) (any, error) {
+				if h.isClosed() {
+					return nil, client.ErrClosed
+				}
+				return fn(args)
+			})
+		}
 		if err != nil {
 			return nil, err
 		}
 		h.funcs = append(h.funcs, f)
-		if err := obj.Set(name, f); err != nil {
-			return nil, err
-		}
-	}
-	async := map[string]func(args []Value) (any, error){
-		"query":    func(args []Value) (any, error) { return h.call(args, client.KindQuery) },
-		"mutation": func(args []Value) (any, error) { return h.call(args, client.KindMutation) },
-		"action":   func(args []Value) (any, error) { return h.call(args, client.KindAction) },
-		"close":    func([]Value) (any, error) { return nil, h.close() },
-	}
-	for name, fn := range async {
-		f, err := jsbridge.AsyncFunc(fn)
-		if err != nil {
-			return nil, err
-		}
-		h.funcs = append(h.funcs, f)
-		if err := obj.Set(name, f); err != nil {
+		if err := obj.Set(m.name, f); err != nil {
 			return nil, err
 		}
 	}

@@ -39,12 +39,15 @@ test-conformance: deps-npm
 	$(NODE) --test tests/workos/
 	$(NODE) --test tests/iron/
 
-## test-wasm: the wasm lane. GOOS=js GOARCH=wasm tests of the js transport,
+## test-wasm: the wasm lane. The shipped wasm's gzip size against its 1.0 MB
+## budget; GOOS=js GOARCH=wasm tests of the js transport,
 ## the bridge and the client under node 20 (--experimental-websocket) and in
 ## Chromium (wasmbrowsertest), the React bindings under vitest, and the
 ## browser e2e (playwright-core: AuthKit sign-in, subscribe, mutate), all
 ## against native convextest/authkittest servers that testenv starts.
 test-wasm: wasm ensure-chromium wasm-tools
+	@echo "== wasm: size budget"
+	$(NODE) js/scripts/wasm-size.mjs --check js/dist/goconvex.wasm
 	@echo "== wasm: Go tests under node"
 	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -tags $(WASM_TAGS) $(WASM_PKGS)
 	PATH="$(WASM_EXEC_DIR):$$PATH" NODE_OPTIONS=--experimental-websocket $(WASM_ENV) $(TESTENV) -- $(WASM_GOTEST) -run '^TestJS' ./client

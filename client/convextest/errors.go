@@ -57,12 +57,10 @@ func serverErrorMessage(text string) string {
 
 // asConvexError reports whether err is (or wraps) a ConvexError.
 func asConvexError(err error) (ConvexError, bool) {
-	var v ConvexError
-	if errors.As(err, &v) {
+	if v, ok := errors.AsType[ConvexError](err); ok {
 		return v, true
 	}
-	var p *ConvexError
-	if errors.As(err, &p) && p != nil {
+	if p, ok := errors.AsType[*ConvexError](err); ok && p != nil {
 		return *p, true
 	}
 	return ConvexError{}, false

@@ -182,8 +182,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rest string) {
 	}
 	id, err := s.httpIdentity(r)
 	if err != nil {
-		var ae *AuthError
-		if errors.As(err, &ae) {
+		if ae, ok := errors.AsType[*AuthError](err); ok {
 			writeAPIError(w, http.StatusUnauthorized, ae.code(), ae.Message)
 		} else {
 			writeAPIError(w, http.StatusUnauthorized, "Unauthenticated", err.Error())

@@ -339,8 +339,7 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 			if ctx.Err() != nil {
 				return nil // Ctrl-C or --timeout: the normal end
 			}
-			var fe *client.FunctionError
-			if errors.As(err, &fe) {
+			if fe, ok := errors.AsType[*client.FunctionError](err); ok {
 				fmt.Fprintf(a.stderr, "goconvex: %s\n", fe.Message)
 				continue
 			}

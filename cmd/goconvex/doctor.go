@@ -92,8 +92,7 @@ func (d *doctor) run(ctx context.Context) {
 	if err := cfg.Validate(); err != nil {
 		var ces []*authkit.ConfigError
 		for _, e := range unwrapAll(err) {
-			var ce *authkit.ConfigError
-			if errors.As(e, &ce) {
+			if ce, ok := errors.AsType[*authkit.ConfigError](e); ok {
 				ces = append(ces, ce)
 			}
 		}
@@ -247,8 +246,7 @@ func (d *doctor) checkIssuer(ctx context.Context, tok *authkit.Token) {
 			accepted = append(accepted, p.Issuer)
 			continue
 		}
-		var ve *authkit.VerifyError
-		if errors.As(err, &ve) {
+		if ve, ok := errors.AsType[*authkit.VerifyError](err); ok {
 			reasons = append(reasons, fmt.Sprintf("%s: %s", p.Issuer, ve.Reason))
 		} else {
 			reasons = append(reasons, fmt.Sprintf("%s: %v", p.Issuer, err))

@@ -67,8 +67,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var fe *client.FunctionError
-			if errors.As(err, &fe) {
+			if fe, ok := errors.AsType[*client.FunctionError](err); ok {
 				b.log.Warn("bot: messages:list failed", "err", fe.Message)
 				continue
 			}

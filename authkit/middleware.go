@@ -64,6 +64,15 @@ type MiddlewareConfig struct {
 	// 15 s floor of authkit-nextjs's token store).
 	RefreshBuffer time.Duration
 
+	// Verifier checks the session's access token on every request, as
+	// authkit-nextjs does with the JWKS: signature (RS256, key by kid),
+	// expiry, and here also issuer and audience. A token that fails is
+	// refreshed, never served. nil: a Verifier for ConvexProviders(ClientID)
+	// that fetches the key set from APIBase with HTTPClient and reads Now.
+	// Tokens a refresh returns come straight from WorkOS over TLS and are
+	// not checked again.
+	Verifier *Verifier
+
 	// Debug logs each decision (never a token) at Info level instead of
 	// Debug.
 	Debug bool
@@ -90,6 +99,7 @@ type Middleware struct {
 	now         func() time.Time
 	log         *slog.Logger
 	logLevel    slog.Level
+	verifier    *Verifier
 
 	mu      sync.Mutex
 	flights map[[32]byte]*refreshFlight
@@ -152,6 +162,14 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
+	}
+	m.verifier = cfg.Verifier
+	if m.verifier == nil {
+		opts := []VerifierOption{WithJWKSClient(m.hc), WithVerifierClock(m.now)}
+		if m.apiBase != DefaultAPIBase {
+			opts = append(opts, WithJWKSBaseURL(m.apiBase))
+		}
+		m.verifier = NewVerifier(ConvexProviders(cfg.ClientID), opts...)
 	}
 	m.logLevel = slog.LevelDebug
 	if cfg.Debug {
@@ -231,14 +249,15 @@ func UserFromRequest(r *http.Request) *User {
 	return nil
 }
 
-// Handler wraps next: it reads the session cookie, refreshes the access
-// token when it is expired or due (re-sealing the cookie), puts the session
-// in the request context (SessionFromContext), and keeps signed-out users
-// off protected paths: a GET asking for HTML is redirected to sign in (and
-// comes back to the same page), anything else gets 401. A cookie that does
-// not open (tampered, sealed with another password, expired) or whose
-// refresh token was rejected is deleted and the request treated as signed
-// out; a temporary WorkOS failure with no valid token left gives 503 on a
+// Handler wraps next: it reads the session cookie, verifies its access
+// token (MiddlewareConfig.Verifier), refreshes it when it fails to verify,
+// has expired or is due (re-sealing the cookie), puts the session in the
+// request context (SessionFromContext), and keeps signed-out users off
+// protected paths: a GET asking for HTML is redirected to sign in (and comes
+// back to the same page), anything else gets 401. A cookie that does not
+// open (tampered, sealed with another password, expired) or whose refresh
+// token was rejected is deleted and the request treated as signed out; a
+// temporary WorkOS failure with no valid token left gives 503 on a
 // protected path and keeps the cookie.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -289,8 +308,19 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 		m.jar.deleteSession(w)
 		return &requestAuth{}
 	}
+	verified := terr == nil
+	if verified {
+		if _, err := m.verifier.Verify(r.Context(), sc.AccessToken); err != nil {
+			verified = false
+			reason := "unverifiable"
+			if ve, ok := errors.AsType[*VerifyError](err); ok {
+				reason = string(ve.Reason)
+			}
+			m.debug("access token failed verification; refreshing", "reason", reason)
+		}
+	}
 	now := m.now()
-	if terr == nil && !force && !m.due(tok, now) {
+	if verified && !force && !m.due(tok, now) {
 		return &requestAuth{session: webSession(sc, tok, false)}
 	}
 	resp, err := m.refresh(r.Context(), sc.RefreshToken, orgOf(tok))
@@ -300,7 +330,7 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 			m.jar.deleteSession(w)
 			return &requestAuth{}
 		}
-		if terr == nil && tok.Valid(now) && !force {
+		if verified && tok.Valid(now) && !force {
 			m.debug("refresh failed; serving the unexpired token", "err", errString(err))
 			return &requestAuth{session: webSession(sc, tok, false)}
 		}

@@ -2,6 +2,8 @@ package authkit_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -460,6 +463,65 @@ func TestMiddlewareBadCookiesAreSignedOut(t *testing.T) {
 		assert.Equal(t, "hello stranger", mwBody(r), name)
 		r = w.doWith(jar, "GET", "/auth/token", nil, false)
 		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, name)
+	}
+}
+
+// TestMiddlewareVerifiesAccessToken seals tokens the issuer did not sign
+// into otherwise good cookies (as someone holding the cookie password
+// could): they are refreshed, never served, not even while WorkOS is down.
+func TestMiddlewareVerifiesAccessToken(t *testing.T) {
+	w := newMwWeb(t, nil)
+	w.signIn("/")
+	real := w.session()
+	claims := jwt.MapClaims{}
+	parsed, _, err := jwt.NewParser().ParseUnverified(real.AccessToken, claims)
+	require.NoError(t, err)
+	w.clk.Advance(10 * time.Minute) // the real token has expired; forged ones are fresh
+	claims["iat"] = w.clk.Now().Unix()
+	claims["exp"] = w.clk.Now().Add(5 * time.Minute).Unix()
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	forge := func(m jwt.SigningMethod, key any) string {
+		tok := jwt.NewWithClaims(m, claims)
+		tok.Header["kid"] = parsed.Header["kid"]
+		s, err := tok.SignedString(key)
+		require.NoError(t, err)
+		return s
+	}
+	forged := map[string]string{
+		"InvalidSignature": forge(jwt.SigningMethodRS256, otherKey),
+		"BadAlgorithm":     forge(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType),
+		"Expired":          real.AccessToken,
+	}
+	for reason, at := range forged {
+		// With a good refresh token: refreshed, the real user back.
+		w.logs.Reset()
+		rt := w.session().RefreshToken
+		jar := map[string]string{authkit.DefaultCookieName: mwSealed(t, at, rt)}
+		r := w.doWith(jar, "GET", "/auth/token", nil, true)
+		require.Equal(t, http.StatusOK, r.StatusCode, reason)
+		body := mwBody(r)
+		assert.NotContains(t, body, at, reason)
+		assert.Contains(t, w.logs.String(), "reason="+reason)
+		got, err := authkit.ParseToken(w.session().AccessToken)
+		require.NoError(t, err)
+		assert.Equal(t, authkittest.DemoUser.ID, got.Subject, reason)
+
+		// With WorkOS down: not served (503), the cookie kept.
+		w.ak.Fault(authkittest.RouteAuthenticate, authkittest.Fault{Status: 503})
+		jar = map[string]string{authkit.DefaultCookieName: mwSealed(t, at, w.session().RefreshToken)}
+		r = w.doWith(jar, "GET", "/private", mwHTML, false)
+		assert.Equal(t, http.StatusServiceUnavailable, r.StatusCode, reason)
+		assert.False(t, mwDeletesSession(r), reason)
+		r = w.doWith(jar, "GET", "/", mwHTML, false)
+		assert.Equal(t, "hello stranger", mwBody(r), reason)
+		w.ak.ClearFaults()
+
+		// With a refresh token WorkOS does not know: signed out.
+		jar = map[string]string{authkit.DefaultCookieName: mwSealed(t, at, "not-a-refresh-token")}
+		r = w.doWith(jar, "GET", "/private", mwHTML, false)
+		assert.Equal(t, http.StatusFound, r.StatusCode, reason)
+		assert.True(t, mwDeletesSession(r), reason)
 	}
 }
 

@@ -7,7 +7,7 @@
 import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../../tests/e2e/chromium.mjs";
 import { ConvexHttpClient } from "convex/browser";
 import { emit, median, params } from "./common.mjs";
 
@@ -34,17 +34,7 @@ for (const side of ["official", "wasm", "floor"]) {
 copyFileSync(wasm, path.join(web, "goconvex.wasm"));
 copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
+const browser = await launchChromium();
 const http = new ConvexHttpClient(deployment);
 const out = {
   go: { first: [], fromScript: [], ready: [], render: [] },

@@ -7,18 +7,7 @@
 //   - watches a second, signed-out page receive that message live,
 //   - and has a signed-out send refused with the function's ConvexError.
 // Prints "N passed, N failed" and exits non-zero on a failure.
-import { chromium } from "playwright-core";
-
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "../../tests/e2e/chromium.mjs";
 
 const appUrl = process.env.GOCONVEX_TEST_APP_URL;
 if (!appUrl) {
@@ -30,7 +19,7 @@ const config = await (await fetch(appUrl + "/config.json")).json();
 let passed = 0;
 let failed = 0;
 const t0 = performance.now();
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
+const browser = await launchChromium();
 
 function watch(page, label) {
   const errors = [];
@@ -125,6 +114,6 @@ try {
   await browser.close();
 }
 
-console.log(`browser ${chromium.name()} e2e in ${Math.round(performance.now() - t0)} ms`);
+console.log(`browser ${browser.browserType().name()} e2e in ${Math.round(performance.now() - t0)} ms`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

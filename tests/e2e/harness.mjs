@@ -13,23 +13,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ARTIFACTS = join(ROOT, "tests", "artifacts", "e2e");
 const APP_DIR = resolve(process.env.APP_DIR ?? join(ROOT, "examples", "vite", "dist"));
-
-// Debian's chromium as root, headless, on a closed network (notes/toolchain.md §1).
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /** Bounded waits: generous, never a speed assertion. */
 export const T = { page: 30_000, step: 20_000 };
@@ -118,13 +105,7 @@ export async function startStack({ name, tokenLifetime = "5m" }) {
   };
 }
 
-export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
-}
+export { launchChromium as launchBrowser } from "./chromium.mjs";
 
 /**
  * Opens the app in a fresh browser context (its own storage: one user) and

@@ -1,0 +1,20 @@
+// Launches Debian's chromium for every browser suite (tests/e2e, js/e2e and
+// bench row B5): headless, as root, on a closed network, never a downloaded
+// browser (notes/toolchain.md §1). CHROMIUM names another binary.
+import { chromium } from "playwright-core";
+
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** @returns {Promise<import("playwright-core").Browser>} */
+export function launchChromium() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
+}

@@ -73,7 +73,9 @@ func parseData(payload []byte) ([]segment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the segment count: %w", err)
 	}
-	segs := make([]segment, 0, n)
+	// Each segment takes five bytes at least: do not let a bogus count
+	// allocate more than the section could hold.
+	segs := make([]segment, 0, min(int64(n), int64(len(payload)/5)))
 	for i := range n {
 		flags, err := r.u32()
 		if err != nil {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -33,7 +34,16 @@ func pack(module []byte, maxGap uint32) ([]byte, packStats, error) {
 	if err != nil {
 		return nil, st, err
 	}
-	dataAt := slices.IndexFunc(sections, func(s section) bool { return s.id == sectionData })
+	dataAt := -1
+	for i, s := range sections {
+		if s.id != sectionData {
+			continue
+		}
+		if dataAt >= 0 {
+			return nil, st, errors.New("more than one data section")
+		}
+		dataAt = i
+	}
 	if dataAt < 0 {
 		return module, st, nil
 	}

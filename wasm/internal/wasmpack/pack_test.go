@@ -4,10 +4,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +74,8 @@ func TestPackRejects(t *testing.T) {
 		{name: "truncated segment", module: module(section{sectionData, dataSection(0, opI32Const, 4, opEnd, 5, 'x')}), err: "segment 0: length 5 runs past the end"},
 		{name: "trailing bytes", module: module(section{sectionData, append(dataSection(0, opI32Const, 4, opEnd, 1, 'x'), 9)}), err: "1 bytes after the last segment"},
 		{name: "overlap", module: module(section{sectionData, []byte{2, 0, opI32Const, 4, opEnd, 2, 'a', 'b', 0, opI32Const, 5, opEnd, 1, 'c'}}), err: "overlap"},
+		{name: "two data sections", module: module(section{sectionData, []byte{0}}, section{sectionData, []byte{0}}), err: "more than one data section"},
+		{name: "huge segment count", module: module(section{sectionData, []byte{0xff, 0xff, 0xff, 0xff, 0x0f, 0}}), err: "segment 0: offset is not an i32.const"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,4 +188,65 @@ func gzipLen(t *testing.T, b []byte) int {
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
 	return buf.Len()
+}
+
+// FuzzPack feeds pack arbitrary modules: it must not panic, and whatever it
+// packs must hold the same bytes at the same addresses, with only zeros
+// added between them.
+func FuzzPack(f *testing.F) {
+	f.Add(encodeModule([]section{{sectionData, encodeData([]segment{seg(16, "ab"), seg(30, "c"), seg(5000, "d")})}}), uint32(16))
+	f.Add(encodeModule([]section{{1, []byte{0}}, {sectionData, encodeData([]segment{seg(100, "x"), seg(8, "yz")})}, {0, []byte("\x01n")}}), uint32(1024))
+	f.Add([]byte("\x00asm\x01\x00\x00\x00\x0b\x07\x01\x00\x41\x7f\x0b\x01x"), uint32(0))
+	f.Fuzz(func(t *testing.T, module []byte, maxGap uint32) {
+		out, _, err := pack(module, maxGap)
+		if err != nil {
+			return
+		}
+		before, err := parseModule(module)
+		require.NoError(t, err)
+		after, err := parseModule(out)
+		require.NoError(t, err, "pack wrote a module it cannot read")
+		require.Len(t, after, len(before))
+		for i := range before {
+			require.Equal(t, before[i].id, after[i].id)
+			if before[i].id != sectionData {
+				require.Equal(t, before[i].payload, after[i].payload)
+				continue
+			}
+			orig, err := parseData(before[i].payload)
+			require.NoError(t, err)
+			merged, err := parseData(after[i].payload)
+			require.NoError(t, err)
+			requireSameImage(t, orig, merged)
+		}
+	})
+}
+
+// requireSameImage checks, without building the image, that merged writes
+// exactly what orig does: each merged segment is orig's segments in address
+// order with zeros between them.
+func requireSameImage(t *testing.T, orig, merged []segment) {
+	var sorted []segment
+	for _, s := range orig {
+		if len(s.data) > 0 {
+			sorted = append(sorted, s)
+		}
+	}
+	slices.SortStableFunc(sorted, func(a, b segment) int { return cmp.Compare(a.addr, b.addr) })
+	k := 0
+	for _, m := range merged {
+		require.NotEmpty(t, m.data)
+		at := m.addr
+		end := uint64(m.addr) + uint64(len(m.data))
+		for k < len(sorted) && uint64(sorted[k].addr) < end {
+			o := sorted[k]
+			require.GreaterOrEqual(t, o.addr, at, "segment at %#x lost or overlapping", o.addr)
+			require.Zero(t, bytes.Count(m.data[at-m.addr:o.addr-m.addr], []byte{0})-int(o.addr-at), "gap before %#x is not zeros", o.addr)
+			require.Equal(t, o.data, m.data[o.addr-m.addr:o.addr-m.addr+uint32(len(o.data))])
+			at = o.addr + uint32(len(o.data))
+			k++
+		}
+		require.Equal(t, end, uint64(at), "merged segment at %#x ends past its last source", m.addr)
+	}
+	require.Equal(t, len(sorted), k, "segments not carried over")
 }

@@ -40,11 +40,13 @@ export {
   ConvexProvider,
   useConvex,
   useQuery,
+  useQueries,
   useMutation,
   useAction,
   useConvexConnectionState,
   type ReactMutation,
   type ReactAction,
+  type RequestForQueries,
 } from "./react.js";
 export {
   ConvexProviderWithAuth,

@@ -83,6 +83,54 @@ export function useQuery<Q extends FunctionLike<"query">>(query: Q, ...args: Que
   return result.value as Returns<Q>;
 }
 
+/**
+ * A request for {@link useQueries}: an identifier for each query, with the
+ * query and its arguments.
+ */
+export type RequestForQueries = Record<string, { query: FunctionLike<"query">; args: Record<string, Value> }>;
+
+/**
+ * Subscribes to a variable number of queries, as convex/react's useQueries
+ * does: the result has the request's keys, each holding the query's value,
+ * undefined while it loads, or the Error it failed with (returned, not
+ * thrown). Re-renders when any result changes; a request with the same
+ * queries and arguments keeps its subscriptions.
+ */
+export function useQueries(queries: RequestForQueries): Record<string, any | undefined | Error> {
+  const client = requireClient("useQueries");
+  const requests = Object.entries(queries).map(([key, { query, args }]) => ({ key, name: functionName(query), args }));
+  const requestKey = JSON.stringify(requests.map(({ key, name, args }) => [key, name, convexToJson(args)]));
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const store = useMemo(() => queriesStore(client, requests), [client, requestKey]);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+}
+
+/** One external store over several watches; its snapshot changes only when a result does. */
+function queriesStore(client: ConvexWasmClient, requests: Array<{ key: string; name: string; args: Record<string, Value> }>) {
+  const watches = requests.map(({ key, name, args }) => ({ key, watch: client.watchQuery(name, args) }));
+  let results: Array<QueryResult | undefined> = watches.map(() => undefined);
+  let snapshot: Record<string, any | undefined | Error> = Object.fromEntries(watches.map(({ key }) => [key, undefined]));
+  return {
+    subscribe(listener: () => void): () => void {
+      const removers = watches.map(({ watch }) => watch.subscribe(listener));
+      return () => removers.forEach((remove) => remove());
+    },
+    getSnapshot(): Record<string, any | undefined | Error> {
+      const now = watches.map(({ watch }) => watch.getSnapshot());
+      if (now.some((r, i) => r !== results[i])) {
+        results = now;
+        snapshot = Object.fromEntries(
+          watches.map(({ key }, i) => {
+            const r = now[i];
+            return [key, r === undefined ? undefined : "error" in r ? r.error : r.value];
+          }),
+        );
+      }
+      return snapshot;
+    },
+  };
+}
+
 /** A function that runs a mutation with its arguments. */
 export type ReactMutation<M> = (...args: Args<M> extends EmptyObject ? [args?: Args<M>] : [args: Args<M>]) => Promise<Returns<M>>;
 /** A function that runs an action with its arguments. */

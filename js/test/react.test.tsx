@@ -15,6 +15,7 @@ import {
   useConvexAuth,
   useMutation,
   useQuery,
+  useQueries,
   type ConvexWasmClient,
 } from "../src/index.js";
 import { eventually, mintToken, newClient, stats, unique } from "./helpers.js";
@@ -246,6 +247,94 @@ describe("useQuery", () => {
     } finally {
       console.error = quiet;
     }
+  });
+});
+
+describe("useQueries", () => {
+  it("gives each key its value, undefined while loading, or its Error; unsubscribes on unmount", async () => {
+    const c = client();
+    const a = unique("qa");
+    const b = unique("qb");
+    const renders: Array<Record<string, unknown>> = [];
+    function Many({ names }: { names: string[] }) {
+      const request: Record<string, { query: string; args: Record<string, string | boolean> }> = {};
+      for (const n of names) request[n] = { query: "testing:counter", args: { name: n } };
+      request.failing = { query: "testing:fail", args: { convexError: true } };
+      const results = useQueries(request);
+      renders.push(results);
+      const show = (v: unknown) => (v === undefined ? "loading" : v instanceof Error ? `error:${v.name}` : String(v));
+      return (
+        <div>
+          {[...names, "failing"].map((n) => (
+            <span key={n} data-testid={n}>
+              {show(results[n])}
+            </span>
+          ))}
+        </div>
+      );
+    }
+    function Host() {
+      const [names, setNames] = useState([a]);
+      const [shown, setShown] = useState(true);
+      return (
+        <div>
+          <button onClick={() => setNames([a, b])}>more</button>
+          <button onClick={() => setShown(false)}>hide</button>
+          {shown ? <Many names={names} /> : null}
+        </div>
+      );
+    }
+    render(
+      <ConvexProvider client={c}>
+        <Host />
+      </ConvexProvider>,
+    );
+    expect(renders[0]).toEqual({ [a]: undefined, failing: undefined });
+    await waitFor(() => expect(screen.getByTestId(a).textContent).toBe("0"));
+    await waitFor(() => expect(screen.getByTestId("failing").textContent).toBe("error:ConvexError"));
+    expect((await stats()).subscriptions).toBe(2);
+    // A re-render with an equal request keeps the result object and the subscriptions.
+    const before = renders.length;
+    fireEvent.click(screen.getByText("more"));
+    await waitFor(() => expect(screen.getByTestId(b).textContent).toBe("0"));
+    expect(renders.length).toBeGreaterThan(before);
+    await eventually(async () => (await stats()).subscriptions === 3);
+    await c.mutation("testing:increment", { name: b });
+    await waitFor(() => expect(screen.getByTestId(b).textContent).toBe("1"));
+    expect(screen.getByTestId(a).textContent).toBe("0");
+    fireEvent.click(screen.getByText("hide"));
+    await eventually(async () => (await stats()).subscriptions === 0);
+  });
+
+  it("returns the same object until a result changes", async () => {
+    const c = client();
+    const name = unique("stable");
+    const seen: Array<Record<string, unknown>> = [];
+    function One({ tick }: { tick: number }) {
+      const r = useQueries({ x: { query: "testing:counter", args: { name } } });
+      seen.push(r);
+      return <span data-testid="one">{`${tick}:${r.x === undefined ? "loading" : String(r.x)}`}</span>;
+    }
+    function Ticker() {
+      const [tick, setTick] = useState(0);
+      return (
+        <div>
+          <button onClick={() => setTick((t) => t + 1)}>tick</button>
+          <One tick={tick} />
+        </div>
+      );
+    }
+    render(
+      <ConvexProvider client={c}>
+        <Ticker />
+      </ConvexProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("one").textContent).toBe("0:0"));
+    const loaded = seen[seen.length - 1];
+    fireEvent.click(screen.getByText("tick"));
+    await waitFor(() => expect(screen.getByTestId("one").textContent).toBe("1:0"));
+    expect(seen[seen.length - 1]).toBe(loaded);
+    expect((await stats()).subscriptions).toBe(1);
   });
 });
 

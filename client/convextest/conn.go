@@ -62,13 +62,14 @@ type conn struct {
 }
 
 type subscription struct {
-	id    uint32
-	path  string
-	args  []byte
-	reads map[string]struct{}
-	hash  string
-	ran   bool
-	stale bool
+	id      uint32
+	path    string
+	args    []byte
+	journal *string // from the client's Add, then from each run
+	reads   map[string]struct{}
+	hash    string
+	ran     bool
+	stale   bool
 }
 
 // commitNote tells a connection about a commit: the tables it wrote, and
@@ -257,7 +258,7 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 					c.internalError(fmt.Sprintf("query %d is already in the query set", mod.QueryID))
 					return false, true
 				}
-				c.queries[mod.QueryID] = &subscription{id: mod.QueryID, path: canonicalPath(mod.UDFPath), args: mod.Args, stale: true}
+				c.queries[mod.QueryID] = &subscription{id: mod.QueryID, path: canonicalPath(mod.UDFPath), args: mod.Args, journal: parseJournal(mod.Journal), stale: true}
 			case protocol.ModRemove:
 				if c.queries[mod.QueryID] == nil {
 					c.internalError(fmt.Sprintf("query %d is not in the query set", mod.QueryID))

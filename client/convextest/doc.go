@@ -43,8 +43,14 @@
 // DatabaseWriter; a scan (Query) reads a table in _creationTime order,
 // filtered in Go.
 //
-// Not supported: indexes (withIndex), pagination (paginate and journals:
-// every query result carries a null journal), full-text and vector search,
+// Paginated queries work as in Convex: Query.Paginate reads a page from
+// ParsePaginationOptions(args), and the run's journal (sent with the result,
+// and back by the client when it re-adds the query) records where the page
+// ended, so that re-runs keep the page's end and the last page grows. A
+// function may paginate once; a cursor of another query fails with
+// "InvalidCursor". Other queries carry a null journal.
+//
+// Not supported: indexes (withIndex), full-text and vector search,
 // schemas and argument validation, file storage, scheduling, components,
 // internal functions, HTTP actions, and OIDC auth providers (use custom JWT
 // providers). Actions cannot use the database directly, only through

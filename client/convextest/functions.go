@@ -228,6 +228,9 @@ type outcome struct {
 	cause error
 	// ts is a mutation's commit timestamp.
 	ts protocol.TS
+	// journal is a query's journal: the end cursor of its page, when it
+	// paginated.
+	journal *string
 	// reads are the tables a query read.
 	reads map[string]struct{}
 }
@@ -307,17 +310,20 @@ type panicError struct{ v any }
 
 func (p panicError) Error() string { return fmt.Sprint(p.v) }
 
-// runQueryLocked runs a query; the caller holds s.store.mu for reading.
-func (s *Server) runQueryLocked(ctx context.Context, name string, args []byte, id *Identity) *outcome {
+// runQueryLocked runs a query with the journal of its previous run (nil
+// for none); the caller holds s.store.mu for reading.
+func (s *Server) runQueryLocked(ctx context.Context, name string, args []byte, id *Identity, journal *string) *outcome {
 	f, msg := s.lookup(name, kindQuery)
 	if f == nil {
 		return failure(nil, msg, errors.New(msg))
 	}
 	tx := s.store.begin(false)
-	qc := &QueryCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}, DB: &DatabaseReader{tx: tx}}
+	j := &pageJournal{prev: journal}
+	qc := &QueryCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}, DB: &DatabaseReader{tx: tx, journal: j}}
 	out := s.invoke(&qc.funcCtx, f, args, func(a map[string]any) (any, error) { return f.query(qc, a) })
 	tx.done = true
 	out.reads = tx.reads
+	out.journal = j.next
 	return out
 }
 
@@ -325,7 +331,7 @@ func (s *Server) runQueryLocked(ctx context.Context, name string, args []byte, i
 func (s *Server) runQuery(ctx context.Context, name string, args []byte, id *Identity) *outcome {
 	s.store.mu.RLock()
 	defer s.store.mu.RUnlock()
-	out := s.runQueryLocked(ctx, name, args, id)
+	out := s.runQueryLocked(ctx, name, args, id, nil)
 	out.ts = s.store.ts
 	return out
 }

@@ -442,7 +442,8 @@ func deepCopy(v any) any {
 // of milliseconds); changing them does not change the store. A reader is only
 // valid while its function runs and is not safe for concurrent use.
 type DatabaseReader struct {
-	tx *txn
+	tx      *txn
+	journal *pageJournal // a query run's journal, for Paginate
 }
 
 // Get returns the document with the given id, or nil when there is none.
@@ -454,17 +455,18 @@ func (db *DatabaseReader) Get(id string) (map[string]any, error) {
 // Query starts a scan of table in _creationTime order. A table that does
 // not exist reads as empty.
 func (db *DatabaseReader) Query(table string) *Query {
-	return &Query{tx: db.tx, table: table}
+	return &Query{tx: db.tx, table: table, journal: db.journal}
 }
 
 // Query is a scan of one table, built with Filter and Order and run with
-// Collect, Take or First. There are no indexes: every scan reads the table
-// in _creationTime order and applies the filters in Go.
+// Collect, Take, First or Paginate. There are no indexes: every scan reads
+// the table in _creationTime order and applies the filters in Go.
 type Query struct {
 	tx      *txn
 	table   string
 	filters []func(map[string]any) bool
 	desc    bool
+	journal *pageJournal
 }
 
 // Filter keeps only documents for which keep returns true. Filters combine

@@ -63,8 +63,8 @@ func (c *conn) transition() bool {
 		if !sub.stale {
 			continue
 		}
-		out := c.s.runQueryLocked(c.ctx, sub.path, sub.args, c.identity)
-		sub.reads, sub.stale = out.reads, false
+		out := c.s.runQueryLocked(c.ctx, sub.path, sub.args, c.identity, sub.journal)
+		sub.reads, sub.stale, sub.journal = out.reads, false, out.journal
 		h := resultHash(out)
 		if sub.ran && h == sub.hash {
 			continue
@@ -102,10 +102,11 @@ func modification(id uint32, out *outcome) protocol.StateModification {
 	if logs == nil {
 		logs = []string{}
 	}
+	journal := (&pageJournal{next: out.journal}).journalJSON()
 	if out.failed {
-		return protocol.StateModification{Type: protocol.QueryFailed, QueryID: id, ErrorMessage: out.message, ErrorData: out.errData, LogLines: logs, Journal: nullJournal}
+		return protocol.StateModification{Type: protocol.QueryFailed, QueryID: id, ErrorMessage: out.message, ErrorData: out.errData, LogLines: logs, Journal: journal}
 	}
-	return protocol.StateModification{Type: protocol.QueryUpdated, QueryID: id, Value: out.value, LogLines: logs, Journal: nullJournal}
+	return protocol.StateModification{Type: protocol.QueryUpdated, QueryID: id, Value: out.value, LogLines: logs, Journal: journal}
 }
 
 // resultHash hashes what a client sees of a query result: the value JSON
@@ -129,6 +130,10 @@ func resultHash(out *outcome) string {
 	}
 	for _, l := range out.logLines {
 		part([]byte(l))
+	}
+	if out.journal != nil {
+		part([]byte("journal"))
+		part([]byte(*out.journal))
 	}
 	return string(h.Sum(nil))
 }

@@ -41,12 +41,15 @@ export {
   useConvex,
   useQuery,
   useQueries,
+  usePaginatedQuery,
   useMutation,
   useAction,
   useConvexConnectionState,
   type ReactMutation,
   type ReactAction,
   type RequestForQueries,
+  type PaginationStatus,
+  type UsePaginatedQueryResult,
 } from "./react.js";
 export {
   ConvexProviderWithAuth,

@@ -271,6 +271,23 @@ func registerTesting(srv *convextest.Server) {
 		v++
 		return v, ctx.DB.Patch(doc["_id"].(string), map[string]any{"value": v})
 	})
+	// testing:items is a paginated query over the items of list args.list,
+	// newest first (as a chat shows them); testing:addItem adds {list, n}.
+	srv.Query("testing:items", func(ctx *convextest.QueryCtx, args map[string]any) (any, error) {
+		opts, err := convextest.ParsePaginationOptions(args)
+		if err != nil {
+			return nil, err
+		}
+		list, _ := args["list"].(string)
+		res, err := ctx.DB.Query("items").Filter(func(d map[string]any) bool { return d["list"] == list }).Order(true).Paginate(opts)
+		if err != nil {
+			return nil, err
+		}
+		return res.Value(), nil
+	})
+	srv.Mutation("testing:addItem", func(ctx *convextest.MutationCtx, args map[string]any) (any, error) {
+		return ctx.DB.Insert("items", map[string]any{"list": args["list"], "n": args["n"]})
+	})
 }
 
 func helperMux(iss *issuer, srv *convextest.Server) http.Handler {

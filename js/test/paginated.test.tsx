@@ -1,0 +1,134 @@
+// usePaginatedQuery next to convex/react's own, each on its client, over one
+// convextest deployment (testing:items: newest first; testing:addItem).
+import { useState } from "react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeFunctionReference } from "convex/server";
+import { ConvexProvider as OfficialProvider, ConvexReactClient, usePaginatedQuery as officialUsePaginatedQuery } from "convex/react";
+import { ConvexProvider, usePaginatedQuery, type ConvexWasmClient } from "../src/index.js";
+import { convexUrl, eventually, newClient, stats, unique } from "./helpers.js";
+
+const items = makeFunctionReference<"query", { list: string; paginationOpts: any }, any>("testing:items");
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  cleanup();
+  await Promise.all(closers.splice(0).map((c) => c()));
+  await eventually(async () => (await stats()).connections === 0);
+});
+
+function ours(): ConvexWasmClient {
+  const c = newClient();
+  closers.push(() => c.close());
+  return c;
+}
+
+function official(): ConvexReactClient {
+  const c = new ConvexReactClient(convexUrl(), { skipConvexDeploymentUrlCheck: true, unsavedChangesWarning: false });
+  closers.push(() => c.close());
+  return c;
+}
+
+type Hook = typeof usePaginatedQuery;
+
+function List({ hook, list, id }: { hook: Hook; list: string; id: string }) {
+  const { results, status, isLoading, loadMore } = hook(items, { list }, { initialNumItems: 2 });
+  return (
+    <div>
+      <span data-testid={id}>{`${status}|${isLoading}|${results.map((r: { n: number }) => r.n).join(",")}`}</span>
+      <button onClick={() => loadMore(2)}>{`more-${id}`}</button>
+    </div>
+  );
+}
+
+describe("usePaginatedQuery", () => {
+  it("loads, grows, splits and exhausts a list as convex/react's does", async () => {
+    const list = unique("pages");
+    const writer = ours();
+    for (const n of [1, 2, 3]) await writer.mutation("testing:addItem", { list, n });
+
+    render(
+      <div>
+        <ConvexProvider client={ours()}>
+          <List hook={usePaginatedQuery} list={list} id="ours" />
+        </ConvexProvider>
+        <OfficialProvider client={official()}>
+          <List hook={officialUsePaginatedQuery as unknown as Hook} list={list} id="official" />
+        </OfficialProvider>
+      </div>,
+    );
+    const both = async (want: string) => {
+      await waitFor(() => expect(screen.getByTestId("official").textContent).toBe(want));
+      await waitFor(() => expect(screen.getByTestId("ours").textContent).toBe(want));
+    };
+    expect(screen.getByTestId("ours").textContent).toBe("LoadingFirstPage|true|");
+    await both("CanLoadMore|false|3,2");
+
+    fireEvent.click(screen.getByText("more-ours"));
+    fireEvent.click(screen.getByText("more-official"));
+    await both("Exhausted|false|3,2,1");
+
+    // Newer items land on the first page, whose end the journal keeps.
+    await act(() => writer.mutation("testing:addItem", { list, n: 4 }));
+    await both("Exhausted|false|4,3,2,1");
+    // Past twice initialNumItems the first page is split in two, unseen.
+    for (const n of [5, 6]) await act(() => writer.mutation("testing:addItem", { list, n }));
+    await both("Exhausted|false|6,5,4,3,2,1");
+    // Each client: the first page's two halves and the second page.
+    await eventually(async () => (await stats()).subscriptions === 6);
+  });
+
+  it('starts over for new arguments, and loads nothing with "skip"', async () => {
+    const a = unique("a");
+    const b = unique("b");
+    const c = ours();
+    for (const n of [1, 2, 3]) await c.mutation("testing:addItem", { list: a, n });
+    await c.mutation("testing:addItem", { list: b, n: 9 });
+    function Switch() {
+      const [list, setList] = useState<string>(a);
+      const r = usePaginatedQuery(items, list === "skip" ? "skip" : { list }, { initialNumItems: 1 });
+      return (
+        <div>
+          <span data-testid="switch">{`${r.status}|${r.results.map((x: { n: number }) => x.n).join(",")}`}</span>
+          <button onClick={() => r.loadMore(5)}>more</button>
+          <button onClick={() => setList(b)}>b</button>
+          <button onClick={() => setList("skip")}>skip</button>
+        </div>
+      );
+    }
+    render(
+      <ConvexProvider client={c}>
+        <Switch />
+      </ConvexProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("switch").textContent).toBe("CanLoadMore|3"));
+    fireEvent.click(screen.getByText("more"));
+    await waitFor(() => expect(screen.getByTestId("switch").textContent).toBe("Exhausted|3,2,1"));
+    fireEvent.click(screen.getByText("b"));
+    await waitFor(() => expect(screen.getByTestId("switch").textContent).toBe("CanLoadMore|9"));
+    fireEvent.click(screen.getByText("skip"));
+    await waitFor(() => expect(screen.getByTestId("switch").textContent).toBe("LoadingFirstPage|"));
+    await eventually(async () => (await stats()).subscriptions === 0);
+  });
+
+  it("rejects a negative initialNumItems", () => {
+    const c = ours();
+    function Bad() {
+      usePaginatedQuery(items, { list: "x" }, { initialNumItems: -1 });
+      return null;
+    }
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      expect(() =>
+        render(
+          <ConvexProvider client={c}>
+            <Bad />
+          </ConvexProvider>,
+        ),
+      ).toThrow("`options.initialNumItems` must be a positive number. Received `-1`.");
+    } finally {
+      console.error = quiet;
+    }
+  });
+});

@@ -35,11 +35,13 @@ func ctxT(t *testing.T) context.Context {
 // seeing the new value first.
 func TestSubscribeAndMutate(t *testing.T) {
 	s := newScriptedServer(t)
+	s.holdSockets() // the first ModifyQuerySet carries the query (see subscribed)
 	c := newTestClient(t, s.url())
 	ctx := ctxT(t)
 
 	sub, err := c.Subscribe(ctx, "messages:list", Args{"channel": "a", "n": values.Int64(5)})
 	require.NoError(t, err)
+	s.openGate()
 	conn := s.accept()
 	require.Equal(t, "/api/"+ProtocolVersion+"/sync", <-s.paths)
 	require.Equal(t, "goconvex-"+Version, conn.header.Get("Convex-Client"))
@@ -128,10 +130,12 @@ func TestFunctionErrors(t *testing.T) {
 // its request id; the mutation then resolves exactly once.
 func TestReconnectResendsAndFailsActions(t *testing.T) {
 	s := newScriptedServer(t)
+	s.holdSockets()
 	c := newTestClient(t, s.url())
 	ctx := ctxT(t)
 	sub, err := c.Subscribe(ctx, "messages:list", nil)
 	require.NoError(t, err)
+	s.openGate()
 	conn := s.accept()
 	connect := conn.readType("Connect")
 	session := connect[strings.Index(connect, `"sessionId":"`)+13:]

@@ -41,16 +41,14 @@ export {
   useConvex,
   useQuery,
   useQueries,
-  usePaginatedQuery,
   useMutation,
   useAction,
   useConvexConnectionState,
   type ReactMutation,
   type ReactAction,
   type RequestForQueries,
-  type PaginationStatus,
-  type UsePaginatedQueryResult,
 } from "./react.js";
+export { usePaginatedQuery, type PaginationStatus, type UsePaginatedQueryResult } from "./paginated_query.js";
 export {
   ConvexProviderWithAuth,
   ConvexProviderWithAuthKit,

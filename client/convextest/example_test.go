@@ -55,3 +55,50 @@ func Example() {
 	// Uncaught ConvexError: {"code":"EMPTY"}
 	// 2
 }
+
+// A paginated query, as usePaginatedQuery calls it: each page starts at the
+// previous page's continueCursor.
+func ExampleQuery_Paginate() {
+	srv := convextest.NewServer()
+	defer srv.Close()
+	srv.Mutation("messages:send", func(ctx *convextest.MutationCtx, args map[string]any) (any, error) {
+		return ctx.DB.Insert("messages", map[string]any{"body": args["body"]})
+	})
+	srv.Query("messages:page", func(ctx *convextest.QueryCtx, args map[string]any) (any, error) {
+		opts, err := convextest.ParsePaginationOptions(args)
+		if err != nil {
+			return nil, err
+		}
+		res, err := ctx.DB.Query("messages").Order(true).Paginate(opts) // newest first
+		if err != nil {
+			return nil, err
+		}
+		return res.Value(), nil
+	})
+	ctx := context.Background()
+	for _, body := range []string{"a", "b", "c"} {
+		if _, err := srv.Run(ctx, "messages:send", map[string]any{"body": body}); err != nil {
+			panic(err)
+		}
+	}
+	var cursor any // null: the first page
+	for {
+		v, err := srv.Run(ctx, "messages:page", map[string]any{"paginationOpts": map[string]any{"numItems": 2.0, "cursor": cursor}})
+		if err != nil {
+			panic(err)
+		}
+		page := v.(map[string]any)
+		var bodies []any
+		for _, doc := range page["page"].([]any) {
+			bodies = append(bodies, doc.(map[string]any)["body"])
+		}
+		fmt.Println(bodies, "done:", page["isDone"])
+		if page["isDone"] == true {
+			break
+		}
+		cursor = page["continueCursor"]
+	}
+	// Output:
+	// [c b] done: false
+	// [a] done: true
+}

@@ -176,6 +176,27 @@ func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args 
 	}
 }
 
+// WaitForCallbacks waits until every callback the client had scheduled when
+// it was called (OnUpdate results, WatchAuth and WatchConnectionState
+// states) has returned, or ctx ends. After Mutation returns it makes sure
+// that OnUpdate callbacks have seen the transition that reflected the
+// mutation, as they had in convex's client when its mutation resolved.
+// Called from a callback it would wait for that callback until ctx ends.
+func (c *Client) WaitForCallbacks(ctx context.Context) error {
+	done := make(chan struct{})
+	if err := c.do(ctx, func(l *loop) { l.cb.post(func() { close(done) }) }); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-c.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // ConnectionState returns the current connection state.
 func (c *Client) ConnectionState() ConnectionState {
 	ch := make(chan ConnectionState, 1)

@@ -196,6 +196,50 @@ func TestManyConcurrentMutations(t *testing.T) {
 	require.Zero(t, st.InflightMutations)
 }
 
+// TestWaitForCallbacks: once Mutation has returned, WaitForCallbacks
+// returns only after a (slow) OnUpdate callback has seen the mutation's
+// write.
+func TestWaitForCallbacks(t *testing.T) {
+	srv := convextest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.Query("bump:count", func(ctx *convextest.QueryCtx, _ map[string]any) (any, error) {
+		return float64(len(ctx.DB.Query("bumps").Collect())), nil
+	})
+	srv.Mutation("bump:one", func(ctx *convextest.MutationCtx, args map[string]any) (any, error) {
+		return ctx.DB.Insert("bumps", args)
+	})
+	ctx := ctxFor(t)
+	c := newClient(t, srv)
+	var mu sync.Mutex
+	var seen []float64
+	first := make(chan struct{})
+	stop, err := c.OnUpdate(ctx, "bump:count", nil, func(r *client.Result, err error) {
+		time.Sleep(50 * time.Millisecond) // a slow subscriber
+		var n float64
+		if err == nil && r.Decode(&n) == nil {
+			mu.Lock()
+			seen = append(seen, n)
+			if len(seen) == 1 {
+				close(first)
+			}
+			mu.Unlock()
+		}
+	})
+	require.NoError(t, err)
+	defer stop()
+	<-first
+	for i := range 3 {
+		require.NoError(t, c.Mutation(ctx, "bump:one", client.Args{"i": i}, nil))
+		require.NoError(t, c.WaitForCallbacks(ctx))
+		mu.Lock()
+		last := seen[len(seen)-1]
+		mu.Unlock()
+		require.Equal(t, float64(i+1), last, "the callback saw mutation %d", i)
+	}
+	require.NoError(t, c.Close())
+	require.ErrorIs(t, c.WaitForCallbacks(ctx), client.ErrClosed)
+}
+
 // TestLargeResultsAndChunks: a result above the server's chunk threshold
 // arrives as TransitionChunks and is reassembled.
 func TestLargeResultsAndChunks(t *testing.T) {

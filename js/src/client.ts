@@ -66,6 +66,33 @@ export interface Unsubscribe<T> {
 /** A query's cached outcome. Its identity changes only when the result does. */
 export type QueryResult = { value: Value } | { error: Error };
 
+/**
+ * The query results an optimistic update reads and changes, as convex's
+ * OptimisticLocalStore: what this client holds, with the updates of the
+ * mutations still in flight applied in the order they were made.
+ */
+export interface OptimisticLocalStore {
+  /** The query's value, or undefined when it has none (loading or failed). */
+  getQuery<Q extends FunctionLike<"query">>(query: Q, args?: ArgsOf<Q>): ReturnOf<Q> | undefined;
+  /** Every query of this function the client holds, with its arguments. */
+  getAllQueries<Q extends FunctionLike<"query">>(query: Q): Array<{ args: ArgsOf<Q>; value: ReturnOf<Q> | undefined }>;
+  /** Sets the query's value (undefined: loading) until the mutation is reflected. */
+  setQuery<Q extends FunctionLike<"query">>(query: Q, args: ArgsOf<Q>, value: ReturnOf<Q> | undefined): void;
+}
+
+/** Changes query results while a mutation is in flight (convex's OptimisticUpdate). */
+export type OptimisticUpdate<Args> = (localStore: OptimisticLocalStore, args: Args) => void;
+
+/** Options of {@link ConvexWasmClient.mutation}. */
+export interface MutationOptions<Args> {
+  /**
+   * Applied at once to this client's query results, and dropped when the
+   * server's results reflect the mutation (or it fails), in the same update:
+   * no render shows both.
+   */
+  optimisticUpdate?: OptimisticUpdate<Args>;
+}
+
 /** A query watched by React: see {@link ConvexWasmClient.watchQuery}. */
 export interface QueryWatch {
   /** Adds a listener called after each new result; returns its remover. */
@@ -79,8 +106,14 @@ interface Entry {
   name: string;
   argsJSON: string;
   id: number | undefined; // the Go subscription, once made
-  result: QueryResult | undefined;
+  server: QueryResult | undefined; // what the server sent
+  result: QueryResult | undefined; // what watchers see: server, with optimistic updates applied
   listeners: Set<() => void>;
+}
+
+interface OptimisticLayer {
+  update: OptimisticUpdate<any>;
+  args: Record<string, Value>;
 }
 
 const initialConnectionState: ConnectionState = {
@@ -111,6 +144,8 @@ export class ConvexWasmClient {
   private closed = false;
   private readonly entries = new Map<string, Entry>();
   private readonly byId = new Map<number, Entry>();
+  /** Optimistic updates of the mutations in flight, in call order. */
+  private layers: OptimisticLayer[] = [];
   private connection: ConnectionState = initialConnectionState;
   private readonly connectionListeners = new Set<(s: ConnectionState) => void>();
   private authGeneration = 0;
@@ -176,9 +211,34 @@ export class ConvexWasmClient {
     return this.call("query", query, args);
   }
 
-  /** Runs a mutation; resolves once its writes are visible to this client's queries. */
-  async mutation<M extends FunctionLike<"mutation">>(mutation: M, args?: ArgsOf<M>): Promise<ReturnOf<M>> {
-    return this.call("mutation", mutation, args);
+  /**
+   * Runs a mutation; resolves once its writes are visible to this client's
+   * queries. options.optimisticUpdate changes query results until then.
+   */
+  async mutation<M extends FunctionLike<"mutation">>(
+    mutation: M,
+    args?: ArgsOf<M>,
+    options?: MutationOptions<ArgsOf<M>>,
+  ): Promise<ReturnOf<M>> {
+    const update = options?.optimisticUpdate;
+    if (update === undefined) {
+      return this.call("mutation", mutation, args);
+    }
+    const layer: OptimisticLayer = { update, args: (args ?? {}) as Record<string, Value> };
+    this.layers.push(layer);
+    this.notify(this.applyLayers());
+    const drop = () => {
+      const i = this.layers.indexOf(layer);
+      if (i >= 0) {
+        this.layers.splice(i, 1);
+        this.notify(this.applyLayers());
+      }
+    };
+    try {
+      return await this.call("mutation", mutation, args, drop);
+    } finally {
+      drop(); // when the client closed or never reached the server
+    }
   }
 
   /** Runs an action. */
@@ -186,13 +246,13 @@ export class ConvexWasmClient {
     return this.call("action", action, args);
   }
 
-  private async call(kind: "query" | "mutation" | "action", fn: FunctionLike<any>, args: unknown): Promise<any> {
+  private async call(kind: "query" | "mutation" | "action", fn: FunctionLike<any>, args: unknown, onSettled?: () => void): Promise<any> {
     const name = functionName(fn);
     const argsJSON = encodeArgs(args);
     const h = await this.handleForCall();
     let json: string;
     try {
-      json = await h[kind](name, argsJSON);
+      json = kind === "mutation" && onSettled !== undefined ? await h.mutation(name, argsJSON, onSettled) : await h[kind](name, argsJSON);
     } catch (e) {
       throw callError(e);
     }
@@ -262,7 +322,7 @@ export class ConvexWasmClient {
   private addListener(token: string, name: string, argsJSON: string, listener: () => void): () => void {
     let e = this.entries.get(token);
     if (e === undefined) {
-      const entry: Entry = { token, name, argsJSON, id: undefined, result: undefined, listeners: new Set() };
+      const entry: Entry = { token, name, argsJSON, id: undefined, server: undefined, result: undefined, listeners: new Set() };
       e = entry;
       this.entries.set(token, entry);
       this.run((h) => {
@@ -305,12 +365,24 @@ export class ConvexWasmClient {
       if (e === undefined) {
         continue;
       }
-      e.result = "error" in u ? { error: functionError(u.error) } : { value: jsonToConvex(u.value as any) };
+      e.server = "error" in u ? { error: functionError(u.error) } : { value: jsonToConvex(u.value as any) };
+      if (this.layers.length === 0) {
+        e.result = e.server;
+      }
       if (!touched.includes(e)) {
         touched.push(e);
       }
     }
-    for (const e of touched) {
+    if (this.layers.length > 0) {
+      for (const e of this.applyLayers()) {
+        if (!touched.includes(e)) touched.push(e);
+      }
+    }
+    this.notify(touched);
+  };
+
+  private notify(entries: Entry[]): void {
+    for (const e of entries) {
       for (const l of [...e.listeners]) {
         try {
           l();
@@ -319,7 +391,53 @@ export class ConvexWasmClient {
         }
       }
     }
-  };
+  }
+
+  /**
+   * Recomputes what watchers see: the server's results with the optimistic
+   * updates applied in order. Returns the entries whose result changed.
+   */
+  private applyLayers(): Entry[] {
+    const set = new Map<string, Value | undefined>();
+    const tokenOf = (query: FunctionLike<"query">, args: unknown) => functionName(query) + "\u0000" + encodeArgs(args);
+    const valueOf = (token: string): Value | undefined => {
+      if (set.has(token)) return set.get(token);
+      const r = this.entries.get(token)?.server;
+      return r !== undefined && "value" in r ? r.value : undefined;
+    };
+    const store: OptimisticLocalStore = {
+      getQuery: (query, args) => valueOf(tokenOf(query, args)) as any,
+      getAllQueries: (query) => {
+        const name = functionName(query);
+        return [...this.entries.values()]
+          .filter((e) => e.name === name)
+          .map((e) => ({ args: jsonToConvex(JSON.parse(e.argsJSON)) as any, value: valueOf(e.token) as any }));
+      },
+      setQuery: (query, args, value) => {
+        set.set(tokenOf(query, args), value as Value | undefined);
+      },
+    };
+    for (const layer of this.layers) {
+      try {
+        layer.update(store, layer.args);
+      } catch (err) {
+        console.error("goconvex: an optimistic update threw", err);
+      }
+    }
+    const changed: Entry[] = [];
+    for (const e of this.entries.values()) {
+      let next = e.server;
+      if (set.has(e.token)) {
+        const v = set.get(e.token);
+        next = v === undefined ? undefined : { value: v };
+      }
+      if (next !== e.result) {
+        e.result = next;
+        changed.push(e);
+      }
+    }
+    return changed;
+  }
 
   // ---- auth
 
@@ -429,6 +547,7 @@ export class ConvexWasmClient {
     }
     this.closed = true;
     this.pending = [];
+    this.layers = [];
     this.entries.clear();
     this.byId.clear();
     this.connectionListeners.clear();

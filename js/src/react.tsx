@@ -11,6 +11,7 @@ import {
   functionName,
   type ConnectionState,
   type FunctionLike,
+  type OptimisticUpdate,
   type QueryResult,
 } from "./client.js";
 import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
@@ -133,22 +134,41 @@ function queriesStore(client: ConvexWasmClient, requests: Array<{ key: string; n
 }
 
 /** A function that runs a mutation with its arguments. */
-export type ReactMutation<M> = (...args: Args<M> extends EmptyObject ? [args?: Args<M>] : [args: Args<M>]) => Promise<Returns<M>>;
+type CallArgs<F> = Args<F> extends EmptyObject ? [args?: Args<F>] : [args: Args<F>];
+
 /** A function that runs an action with its arguments. */
-export type ReactAction<A> = ReactMutation<A>;
+export type ReactAction<A> = (...args: CallArgs<A>) => Promise<Returns<A>>;
+
+/** A function that runs a mutation with its arguments, as convex/react's ReactMutation. */
+export interface ReactMutation<M> {
+  (...args: CallArgs<M>): Promise<Returns<M>>;
+  /**
+   * The same mutation with an optimistic update: applied to this client's
+   * query results when it is called, dropped when the server's results
+   * reflect it (or it fails). A mutation takes one.
+   */
+  withOptimisticUpdate(update: OptimisticUpdate<Args<M>>): ReactMutation<M>;
+}
+
+function reactMutation<M>(client: ConvexWasmClient, name: string, update?: OptimisticUpdate<Args<M>>): ReactMutation<M> {
+  const run = (args?: Record<string, Value>) => {
+    assertNotEvent(args);
+    return client.mutation(name, args, update === undefined ? undefined : { optimisticUpdate: update as OptimisticUpdate<any> });
+  };
+  const withOptimisticUpdate = (next: OptimisticUpdate<Args<M>>) => {
+    if (update !== undefined) {
+      throw new Error(`Already specified optimistic update for mutation ${name}`);
+    }
+    return reactMutation(client, name, next);
+  };
+  return Object.assign(run, { withOptimisticUpdate }) as unknown as ReactMutation<M>;
+}
 
 /** Returns a stable function that runs the mutation. */
 export function useMutation<M extends FunctionLike<"mutation">>(mutation: M): ReactMutation<M> {
   const client = requireClient("useMutation");
   const name = functionName(mutation);
-  return useMemo(
-    () =>
-      ((args?: Record<string, Value>) => {
-        assertNotEvent(args);
-        return client.mutation(name, args);
-      }) as ReactMutation<M>,
-    [client, name],
-  );
+  return useMemo(() => reactMutation<M>(client, name), [client, name]);
 }
 
 /** Returns a stable function that runs the action. */

@@ -70,7 +70,8 @@ export interface WasmHandle {
   subscribe(name: string, argsJSON: string, onUpdate: (batchJSON: string) => void): number | Error;
   unsubscribe(id: number): null | Error;
   query(name: string, argsJSON: string): Promise<string>;
-  mutation(name: string, argsJSON: string): Promise<string>;
+  /** onSettled runs once the mutation succeeded or failed, in the same delivery as (right after) the results it is reflected in. */
+  mutation(name: string, argsJSON: string, onSettled?: () => void): Promise<string>;
   action(name: string, argsJSON: string): Promise<string>;
   /** fetchAccessToken: null/undefined = signed out, a rejection = transient. onState gets this provider's auth states. */
   setAuth(

@@ -147,6 +147,11 @@ type authMode interface{ release() }
 //	    resolves with the result as Convex JSON; rejects with an Error
 //	    carrying errorMessage, kind, function, data (Convex JSON, when the
 //	    function threw a ConvexError) and logLines.
+//	    mutation(name, argsJSON, onSettled) also calls onSettled() once it
+//	    has succeeded or failed, in the same delivery as (right after) the
+//	    results of the transition that reflected it: where an optimistic
+//	    update is dropped, so no render shows both it and the server's
+//	    result.
 //	setAuth(fetchAccessToken) where fetchAccessToken({forceRefreshToken})
 //	    → Promise<string|null|undefined>: null/undefined is signed out, a
 //	    rejection a transient failure (the session is kept and retried).
@@ -316,6 +321,13 @@ func (h *handle) call(args []Value, kind client.FunctionKind) (any, error) {
 		err = h.c.Query(ctx, name, raw, &out)
 	case client.KindMutation:
 		err = h.c.Mutation(ctx, name, raw, &out)
+		if onSettled := optArg(args, 2); onSettled.Type() == safejs.TypeFunction {
+			// The results of the reflecting transition are queued by now;
+			// the settlement goes behind them, in the same flush.
+			if h.c.WaitForCallbacks(ctx) == nil {
+				enqueue(delivery{h: h, settled: onSettled})
+			}
+		}
 	default:
 		err = h.c.Action(ctx, name, raw, &out)
 	}

@@ -424,3 +424,42 @@ func TestConsoleLoggerLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestMutationSettlesAfterItsTransition: onSettled comes once, right after
+// the results of the transition that reflected the mutation, in the same
+// flush (where the JS client drops optimistic updates); also on failure.
+func TestMutationSettlesAfterItsTransition(t *testing.T) {
+	h := newClient(t)
+	rec := newRecorder(t)
+	settled, err := safejs.FuncOf(func(Value, []Value) any {
+		rec.ch <- "settled"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(settled.Release)
+	args := fmt.Sprintf(`{"name":%q}`, uniq("settle"))
+	method(t, h, "subscribe", "testing:counter", args, rec.fn)
+	if es := parseBatch(t, rec.next(t)); len(es) != 1 || string(es[0].Value) != "0" {
+		t.Fatalf("initial %+v", es)
+	}
+	for want := 1; want <= 3; want++ {
+		if _, err := await(t, method(t, h, "mutation", "testing:increment", args, settled)); err != nil {
+			t.Fatal(err)
+		}
+		if es := parseBatch(t, rec.next(t)); len(es) != 1 || string(es[0].Value) != fmt.Sprint(want) {
+			t.Fatalf("update %d: %+v", want, es)
+		}
+		if got := rec.next(t); got != "settled" {
+			t.Fatalf("after update %d: %q, want settled", want, got)
+		}
+	}
+	if _, err := await(t, method(t, h, "mutation", "testing:failMutation", `{}`, settled)); err == nil {
+		t.Fatal("testing:failMutation succeeded")
+	}
+	if got := rec.next(t); got != "settled" {
+		t.Fatalf("after a failure: %q, want settled", got)
+	}
+	rec.none(t, 100*time.Millisecond)
+}

@@ -10,14 +10,15 @@ import (
 	"github.com/goconvex/convex/wasm/internal/jsbridge"
 )
 
-// delivery is one queued JS call: a subscription update (sub and entry) or
-// a state change (w and state).
+// delivery is one queued JS call: a subscription update (sub and entry), a
+// state change (w and state), or a mutation's settlement (settled).
 type delivery struct {
-	h     *handle
-	sub   *subscription
-	entry []byte
-	w     *watcher
-	state string
+	h       *handle
+	sub     *subscription
+	entry   []byte
+	w       *watcher
+	state   string
+	settled Value
 }
 
 // The queue of deliveries of every client, flushed on a JS microtask.
@@ -132,6 +133,13 @@ func flush() {
 				batches = append(batches, b)
 			}
 			b.entries = append(b.entries, d.entry)
+			continue
+		}
+		if d.w == nil { // a mutation settled
+			emit()
+			if _, err := d.settled.Invoke(); err != nil {
+				jsbridge.Log("error", "goconvex: a mutation's onSettled threw: "+err.Error())
+			}
 			continue
 		}
 		h.mu.Lock()

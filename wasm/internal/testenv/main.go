@@ -285,6 +285,15 @@ func registerTesting(srv *convextest.Server) {
 		}
 		return res.Value(), nil
 	})
+	// testing:listItems returns the n of every item of list args.list, oldest first.
+	srv.Query("testing:listItems", func(ctx *convextest.QueryCtx, args map[string]any) (any, error) {
+		list, _ := args["list"].(string)
+		out := []any{}
+		for _, d := range ctx.DB.Query("items").Filter(func(d map[string]any) bool { return d["list"] == list }).Collect() {
+			out = append(out, map[string]any{"n": d["n"]})
+		}
+		return out, nil
+	})
 	srv.Mutation("testing:addItem", func(ctx *convextest.MutationCtx, args map[string]any) (any, error) {
 		return ctx.DB.Insert("items", map[string]any{"list": args["list"], "n": args["n"]})
 	})

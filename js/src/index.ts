@@ -51,7 +51,12 @@ export {
   type ReactAction,
   type RequestForQueries,
 } from "./react.js";
-export { usePaginatedQuery, type PaginationStatus, type UsePaginatedQueryResult } from "./paginated_query.js";
+export {
+  usePaginatedQuery,
+  optimisticallyUpdateValueInPaginatedQuery,
+  type PaginationStatus,
+  type UsePaginatedQueryResult,
+} from "./paginated_query.js";
 export {
   ConvexProviderWithAuth,
   ConvexProviderWithAuthKit,

@@ -7,7 +7,7 @@
 import { useMemo, useState } from "react";
 import { convexToJson, type Value } from "convex/values";
 import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
-import { functionName, type FunctionLike } from "./client.js";
+import { functionName, type FunctionLike, type OptimisticLocalStore } from "./client.js";
 import { requireClient, useQueries, type RequestForQueries } from "./react.js";
 
 /** Where a {@link usePaginatedQuery} list stands. */
@@ -201,4 +201,25 @@ export function usePaginatedQuery<Q extends FunctionLike<"query">>(
   }, [last, pagination.nextKey]);
 
   return { results: results as PaginatedItem<Q>[], ...status };
+}
+
+/**
+ * In an optimistic update, applies updateValue to every loaded item of the
+ * paginated query with these arguments (paginationOpts aside), as
+ * convex/react's optimisticallyUpdateValueInPaginatedQuery does.
+ */
+export function optimisticallyUpdateValueInPaginatedQuery<Q extends FunctionLike<"query">>(
+  localStore: OptimisticLocalStore,
+  query: Q,
+  args: PaginatedArgs<Q>,
+  updateValue: (current: PaginatedItem<Q>) => PaginatedItem<Q>,
+): void {
+  const want = JSON.stringify(convexToJson(args as Value));
+  for (const q of localStore.getAllQueries(query)) {
+    const value = q.value as PageResult | undefined;
+    if (value === undefined) continue;
+    const { paginationOpts: _opts, ...rest } = q.args as Record<string, Value>;
+    if (JSON.stringify(convexToJson(rest)) !== want) continue;
+    localStore.setQuery(query, q.args, { ...value, page: value.page.map((v) => updateValue(v as PaginatedItem<Q>)) } as any);
+  }
 }

@@ -4,8 +4,20 @@ import { useState } from "react";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeFunctionReference } from "convex/server";
-import { ConvexProvider as OfficialProvider, ConvexReactClient, usePaginatedQuery as officialUsePaginatedQuery } from "convex/react";
-import { ConvexProvider, usePaginatedQuery, type ConvexWasmClient } from "../src/index.js";
+import {
+  ConvexProvider as OfficialProvider,
+  ConvexReactClient,
+  optimisticallyUpdateValueInPaginatedQuery as officialUpdateInPaginated,
+  useMutation as officialUseMutation,
+  usePaginatedQuery as officialUsePaginatedQuery,
+} from "convex/react";
+import {
+  ConvexProvider,
+  optimisticallyUpdateValueInPaginatedQuery,
+  useMutation,
+  usePaginatedQuery,
+  type ConvexWasmClient,
+} from "../src/index.js";
 import { convexUrl, eventually, newClient, stats, unique } from "./helpers.js";
 
 const items = makeFunctionReference<"query", { list: string; paginationOpts: any }, any>("testing:items");
@@ -77,6 +89,41 @@ describe("usePaginatedQuery", () => {
     // Each client: the first page's two halves and the second page.
     await eventually(async () => (await stats()).subscriptions === 6);
   });
+
+  for (const [side, hooks, update, wrap] of [
+    ["ours", { usePaginatedQuery, useMutation }, optimisticallyUpdateValueInPaginatedQuery, (c: React.ReactNode) => <ConvexProvider client={ours()}>{c}</ConvexProvider>],
+    [
+      "convex/react",
+      { usePaginatedQuery: officialUsePaginatedQuery, useMutation: officialUseMutation },
+      officialUpdateInPaginated,
+      (c: React.ReactNode) => <OfficialProvider client={official()}>{c}</OfficialProvider>,
+    ],
+  ] as const) {
+    it(`optimisticallyUpdateValueInPaginatedQuery changes the loaded items at once (${side})`, async () => {
+      const list = unique("optpage");
+      const writer = ours();
+      for (const n of [1, 2, 3]) await writer.mutation("testing:addItem", { list, n });
+      const h = hooks as unknown as { usePaginatedQuery: Hook; useMutation: typeof useMutation };
+      const upd = update as typeof optimisticallyUpdateValueInPaginatedQuery;
+      function Page() {
+        const { results } = h.usePaginatedQuery(items, { list }, { initialNumItems: 5 });
+        const add = h.useMutation("testing:addItem").withOptimisticUpdate((store) =>
+          upd(store, items, { list }, (it: { n: number }) => ({ ...it, n: it.n * 10 })),
+        );
+        return (
+          <div>
+            <span data-testid="page">{results.map((r: { n: number }) => r.n).join(",")}</span>
+            <button onClick={() => void add({ list, n: 4 })}>add</button>
+          </div>
+        );
+      }
+      render(wrap(<Page />));
+      await waitFor(() => expect(screen.getByTestId("page").textContent).toBe("3,2,1"));
+      act(() => fireEvent.click(screen.getByText("add")));
+      expect(screen.getByTestId("page").textContent).toBe("30,20,10");
+      await waitFor(() => expect(screen.getByTestId("page").textContent).toBe("4,3,2,1"));
+    });
+  }
 
   it('starts over for new arguments, and loads nothing with "skip"', async () => {
     const a = unique("a");

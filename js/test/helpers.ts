@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ConvexReactClient } from "convex/react";
 import { ConvexWasmClient } from "../src/index.js";
 
 /** The URLs wasm/internal/testenv exports (make test-wasm). */
@@ -47,3 +48,25 @@ export async function eventually(fn: () => boolean | Promise<boolean>, timeoutMs
 }
 
 export const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
+const opened: Array<() => Promise<void>> = [];
+
+/** A client of ours that closeClients closes. */
+export function ourClient(): ConvexWasmClient {
+  const c = newClient();
+  opened.push(() => c.close());
+  return c;
+}
+
+/** convex/react's client on the test deployment, which closeClients closes. */
+export function officialClient(): ConvexReactClient {
+  const c = new ConvexReactClient(convexUrl(), { skipConvexDeploymentUrlCheck: true, unsavedChangesWarning: false });
+  opened.push(() => c.close());
+  return c;
+}
+
+/** Closes the clients made since the last call and waits for the deployment to see them go (for afterEach). */
+export async function closeClients(): Promise<void> {
+  await Promise.all(opened.splice(0).map((close) => close()));
+  await eventually(async () => (await stats()).connections === 0);
+}

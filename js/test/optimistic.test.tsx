@@ -3,33 +3,19 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeFunctionReference } from "convex/server";
-import { ConvexProvider as OfficialProvider, ConvexReactClient, useMutation as officialUseMutation, useQuery as officialUseQuery } from "convex/react";
-import { ConvexProvider, useMutation, useQuery, type ConvexWasmClient, type OptimisticLocalStore } from "../src/index.js";
-import { convexUrl, eventually, newClient, stats, unique } from "./helpers.js";
+import { ConvexProvider as OfficialProvider, useMutation as officialUseMutation, useQuery as officialUseQuery } from "convex/react";
+import { ConvexProvider, useMutation, useQuery, type OptimisticLocalStore } from "../src/index.js";
+import { closeClients, eventually, officialClient, ourClient, unique } from "./helpers.js";
 
 type Item = { n: number; optimistic?: boolean };
 const listItems = makeFunctionReference<"query", { list: string }, Item[]>("testing:listItems");
 const addItem = makeFunctionReference<"mutation", { list: string; n: number }, string>("testing:addItem");
 const failMutation = makeFunctionReference<"mutation", { convexError: boolean }, null>("testing:failMutation");
 
-const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   cleanup();
-  await Promise.all(closers.splice(0).map((c) => c()));
-  await eventually(async () => (await stats()).connections === 0);
+  await closeClients();
 });
-
-function ours(): ConvexWasmClient {
-  const c = newClient();
-  closers.push(() => c.close());
-  return c;
-}
-
-function official(): ConvexReactClient {
-  const c = new ConvexReactClient(convexUrl(), { skipConvexDeploymentUrlCheck: true, unsavedChangesWarning: false });
-  closers.push(() => c.close());
-  return c;
-}
 
 // The hooks of one side: ours, or convex/react's.
 interface Hooks {
@@ -65,12 +51,12 @@ function List({ hooks, list, id, renders }: { hooks: Hooks; list: string; id: st
 
 describe("optimistic updates", () => {
   for (const [side, hooks, provider] of [
-    ["ours", oursHooks, (children: React.ReactNode) => <ConvexProvider client={ours()}>{children}</ConvexProvider>],
-    ["convex/react", officialHooks, (children: React.ReactNode) => <OfficialProvider client={official()}>{children}</OfficialProvider>],
+    ["ours", oursHooks, (children: React.ReactNode) => <ConvexProvider client={ourClient()}>{children}</ConvexProvider>],
+    ["convex/react", officialHooks, (children: React.ReactNode) => <OfficialProvider client={officialClient()}>{children}</OfficialProvider>],
   ] as const) {
     it(`show at once and give way to the server's result without a render showing both (${side})`, async () => {
       const list = unique("opt");
-      const writer = ours();
+      const writer = ourClient();
       for (const n of [1, 2]) await writer.mutation("testing:addItem", { list, n });
       const renders: string[] = [];
       render(provider(<List hooks={hooks} list={list} id="l" renders={renders} />));
@@ -91,7 +77,7 @@ describe("optimistic updates", () => {
   }
 
   it("updates see the server's results and earlier updates; a mutation takes one update", async () => {
-    const c = ours();
+    const c = ourClient();
     const a = unique("a");
     const b = unique("b");
     await c.mutation(addItem, { list: a, n: 1 });

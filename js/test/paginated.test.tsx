@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { makeFunctionReference } from "convex/server";
 import {
   ConvexProvider as OfficialProvider,
-  ConvexReactClient,
   optimisticallyUpdateValueInPaginatedQuery as officialUpdateInPaginated,
   useMutation as officialUseMutation,
   usePaginatedQuery as officialUsePaginatedQuery,
@@ -16,30 +15,15 @@ import {
   optimisticallyUpdateValueInPaginatedQuery,
   useMutation,
   usePaginatedQuery,
-  type ConvexWasmClient,
 } from "../src/index.js";
-import { convexUrl, eventually, newClient, stats, unique } from "./helpers.js";
+import { closeClients, eventually, officialClient, ourClient, stats, unique } from "./helpers.js";
 
 const items = makeFunctionReference<"query", { list: string; paginationOpts: any }, any>("testing:items");
 
-const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   cleanup();
-  await Promise.all(closers.splice(0).map((c) => c()));
-  await eventually(async () => (await stats()).connections === 0);
+  await closeClients();
 });
-
-function ours(): ConvexWasmClient {
-  const c = newClient();
-  closers.push(() => c.close());
-  return c;
-}
-
-function official(): ConvexReactClient {
-  const c = new ConvexReactClient(convexUrl(), { skipConvexDeploymentUrlCheck: true, unsavedChangesWarning: false });
-  closers.push(() => c.close());
-  return c;
-}
 
 type Hook = typeof usePaginatedQuery;
 
@@ -56,15 +40,15 @@ function List({ hook, list, id }: { hook: Hook; list: string; id: string }) {
 describe("usePaginatedQuery", () => {
   it("loads, grows, splits and exhausts a list as convex/react's does", async () => {
     const list = unique("pages");
-    const writer = ours();
+    const writer = ourClient();
     for (const n of [1, 2, 3]) await writer.mutation("testing:addItem", { list, n });
 
     render(
       <div>
-        <ConvexProvider client={ours()}>
+        <ConvexProvider client={ourClient()}>
           <List hook={usePaginatedQuery} list={list} id="ours" />
         </ConvexProvider>
-        <OfficialProvider client={official()}>
+        <OfficialProvider client={officialClient()}>
           <List hook={officialUsePaginatedQuery as unknown as Hook} list={list} id="official" />
         </OfficialProvider>
       </div>,
@@ -91,17 +75,17 @@ describe("usePaginatedQuery", () => {
   });
 
   for (const [side, hooks, update, wrap] of [
-    ["ours", { usePaginatedQuery, useMutation }, optimisticallyUpdateValueInPaginatedQuery, (c: React.ReactNode) => <ConvexProvider client={ours()}>{c}</ConvexProvider>],
+    ["ours", { usePaginatedQuery, useMutation }, optimisticallyUpdateValueInPaginatedQuery, (c: React.ReactNode) => <ConvexProvider client={ourClient()}>{c}</ConvexProvider>],
     [
       "convex/react",
       { usePaginatedQuery: officialUsePaginatedQuery, useMutation: officialUseMutation },
       officialUpdateInPaginated,
-      (c: React.ReactNode) => <OfficialProvider client={official()}>{c}</OfficialProvider>,
+      (c: React.ReactNode) => <OfficialProvider client={officialClient()}>{c}</OfficialProvider>,
     ],
   ] as const) {
     it(`optimisticallyUpdateValueInPaginatedQuery changes the loaded items at once (${side})`, async () => {
       const list = unique("optpage");
-      const writer = ours();
+      const writer = ourClient();
       for (const n of [1, 2, 3]) await writer.mutation("testing:addItem", { list, n });
       const h = hooks as unknown as { usePaginatedQuery: Hook; useMutation: typeof useMutation };
       const upd = update as typeof optimisticallyUpdateValueInPaginatedQuery;
@@ -128,7 +112,7 @@ describe("usePaginatedQuery", () => {
   it('starts over for new arguments, and loads nothing with "skip"', async () => {
     const a = unique("a");
     const b = unique("b");
-    const c = ours();
+    const c = ourClient();
     for (const n of [1, 2, 3]) await c.mutation("testing:addItem", { list: a, n });
     await c.mutation("testing:addItem", { list: b, n: 9 });
     function Switch() {
@@ -159,7 +143,7 @@ describe("usePaginatedQuery", () => {
   });
 
   it("rejects a negative initialNumItems", () => {
-    const c = ours();
+    const c = ourClient();
     function Bad() {
       usePaginatedQuery(items, { list: "x" }, { initialNumItems: -1 });
       return null;

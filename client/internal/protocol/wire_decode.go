@@ -25,10 +25,7 @@ func decodeWire(data []byte) (wireServerMessage, error) {
 		case "modifications":
 			dec.Array(func() { w.Modifications = append(w.Modifications, r.modification()) })
 		case "clientClockSkew":
-			if !dec.Null() {
-				f := dec.Number()
-				w.ClientClockSkew = &f
-			}
+			w.ClientClockSkew = orNil(dec, dec.Number)
 		case "serverTs":
 			w.ServerTS = dec.Raw()
 		case "chunk":
@@ -46,10 +43,7 @@ func decodeWire(data []byte) (wireServerMessage, error) {
 		case "result":
 			w.Result = dec.Raw()
 		case "ts":
-			if !dec.Null() {
-				s := dec.String()
-				w.TS = &s
-			}
+			w.TS = orNil(dec, dec.String)
 		case "logLines":
 			w.LogLines = r.strings()
 		case "errorData":
@@ -59,10 +53,7 @@ func decodeWire(data []byte) (wireServerMessage, error) {
 		case "baseVersion":
 			w.BaseVersion = r.optionalUint32("baseVersion")
 		case "authUpdateAttempted":
-			if !dec.Null() {
-				b := dec.Bool()
-				w.AuthUpdateAttempted = &b
-			}
+			w.AuthUpdateAttempted = orNil(dec, dec.Bool)
 		default:
 			dec.Skip()
 		}
@@ -146,9 +137,14 @@ func (r *wireReader) uint32(field string) uint32 {
 }
 
 func (r *wireReader) optionalUint32(field string) *uint32 {
-	if r.dec.Null() {
+	return orNil(r.dec, func() uint32 { return r.uint32(field) })
+}
+
+// orNil reads a field that may be null: nil for null, else read's value.
+func orNil[T any](dec *values.Decoder, read func() T) *T {
+	if dec.Null() {
 		return nil
 	}
-	v := r.uint32(field)
+	v := read()
 	return &v
 }

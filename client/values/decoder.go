@@ -167,18 +167,25 @@ func (dec *Decoder) Skip() {
 	}
 }
 
+// open starts reading an object or array, whose first byte is delim:
+// false when the value is null, is something else (recorded as a mismatch
+// with what) or nests too deep; true means the caller must leave.
+func (dec *Decoder) open(delim byte, what string) bool {
+	c, ok := dec.next()
+	if !ok || dec.Null() {
+		return false
+	}
+	if c != delim {
+		dec.mismatch(what)
+		return false
+	}
+	return dec.enter()
+}
+
 // Object reads an object, calling field with each key; key is valid until
 // field reads the value. null reads as an object without fields.
 func (dec *Decoder) Object(field func(key []byte)) {
-	c, ok := dec.next()
-	if !ok || dec.Null() {
-		return
-	}
-	if c != '{' {
-		dec.mismatch("an object")
-		return
-	}
-	if !dec.enter() {
+	if !dec.open('{', "an object") {
 		return
 	}
 	defer dec.leave()
@@ -212,15 +219,7 @@ func (dec *Decoder) Object(field func(key []byte)) {
 // Array reads an array, calling elem for each element; null reads as an
 // empty array.
 func (dec *Decoder) Array(elem func()) {
-	c, ok := dec.next()
-	if !ok || dec.Null() {
-		return
-	}
-	if c != '[' {
-		dec.mismatch("an array")
-		return
-	}
-	if !dec.enter() {
+	if !dec.open('[', "an array") {
 		return
 	}
 	defer dec.leave()

@@ -10,9 +10,10 @@ import "slices"
 //
 // A Decoder is used from the outside in: Object and Array call back for
 // each field or element, and the callback reads that value with exactly one
-// of the reading methods (String, Number, Bool, Null, Raw, Skip, Object,
-// Array). The first error is recorded; from then on the reading methods
-// return zero values and the callbacks are not called. End reports the error.
+// of the reading methods (String, Number, Bool, Null, Raw, Skip, SkipJSON,
+// Object, JSONObject, Array, JSONArray). The first error is recorded; from
+// then on the reading methods return zero values and the callbacks are not
+// called. End reports the error.
 //
 //	dec := values.NewDecoder(data)
 //	dec.Object(func(key []byte) {
@@ -167,6 +168,15 @@ func (dec *Decoder) Skip() {
 	}
 }
 
+// SkipJSON reads and discards one value, checked as JSON only (its nesting
+// still bounded by MaxDepth): for the parts of a message that are not
+// Convex values, such as a field a newer peer added.
+func (dec *Decoder) SkipJSON() {
+	if _, ok := dec.next(); ok {
+		dec.fail(dec.d.skipValue(0, true))
+	}
+}
+
 // open starts reading an object or array, whose first byte is delim:
 // false when the value is null, is something else (recorded as a mismatch
 // with what) or nests too deep; true means the caller must leave.
@@ -184,7 +194,15 @@ func (dec *Decoder) open(delim byte, what string) bool {
 
 // Object reads an object, calling field with each key; key is valid until
 // field reads the value. null reads as an object without fields.
-func (dec *Decoder) Object(field func(key []byte)) {
+func (dec *Decoder) Object(field func(key []byte)) { dec.object(field, true) }
+
+// JSONObject reads an object as Object does, but as plain JSON rather than
+// a Convex value: its keys are not checked as field names and their number
+// is not limited. It is for the envelopes of protocol messages, whose
+// fields are not Convex values.
+func (dec *Decoder) JSONObject(field func(key []byte)) { dec.object(field, false) }
+
+func (dec *Decoder) object(field func(key []byte), convex bool) {
 	if !dec.open('{', "an object") {
 		return
 	}
@@ -192,12 +210,14 @@ func (dec *Decoder) Object(field func(key []byte)) {
 	d := dec.d
 	key, more, err := d.firstKey()
 	for n := 1; more && err == nil; n++ {
-		if err = checkFieldName(key); err != nil {
-			break
-		}
-		if n > MaxObjectFields {
-			err = errTooManyFields(-1)
-			break
+		if convex {
+			if err = checkFieldName(key); err != nil {
+				break
+			}
+			if n > MaxObjectFields {
+				err = errTooManyFields(-1)
+				break
+			}
 		}
 		name := key
 		if d.escaped {
@@ -218,7 +238,15 @@ func (dec *Decoder) Object(field func(key []byte)) {
 
 // Array reads an array, calling elem for each element; null reads as an
 // empty array.
-func (dec *Decoder) Array(elem func()) {
+func (dec *Decoder) Array(elem func()) { dec.array(elem, MaxArrayLen) }
+
+// JSONArray reads an array as Array does, but as plain JSON rather than a
+// Convex value: the number of elements is not limited by MaxArrayLen. It is
+// for the arrays of protocol messages (a Transition's modifications, log
+// lines), which the backend does not limit as it limits values.
+func (dec *Decoder) JSONArray(elem func()) { dec.array(elem, -1) }
+
+func (dec *Decoder) array(elem func(), limit int) {
 	if !dec.open('[', "an array") {
 		return
 	}
@@ -226,7 +254,7 @@ func (dec *Decoder) Array(elem func()) {
 	d := dec.d
 	more := d.firstElem()
 	for i := 0; more; i++ {
-		if i == MaxArrayLen {
+		if i == limit {
 			dec.fail(errArrayTooLong(-1))
 			return
 		}

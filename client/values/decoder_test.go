@@ -138,3 +138,48 @@ func ExampleDecoder() {
 	fmt.Println(typ, tags)
 	// Output: Ping [a b]
 }
+
+// TestDecoderJSONMethods: JSONObject, JSONArray and SkipJSON read the
+// envelope of a protocol message as plain JSON: keys that are not Convex
+// field names, arrays longer than MaxArrayLen and values that are not
+// Convex JSON are fine there, while Object, Array and Skip keep the value
+// rules.
+func TestDecoderJSONMethods(t *testing.T) {
+	long := "[" + strings.Repeat("0,", values.MaxArrayLen) + "0]"
+	in := `{"$odd key":1,"list":` + long + `,"other":{"$set":[{"$weird":true}]}}`
+
+	var n int
+	dec := values.NewDecoder([]byte(in))
+	dec.JSONObject(func(key []byte) {
+		switch string(key) {
+		case "list":
+			dec.JSONArray(func() { dec.Number(); n++ })
+		default:
+			dec.SkipJSON()
+		}
+	})
+	require.NoError(t, dec.End())
+	require.Equal(t, values.MaxArrayLen+1, n)
+
+	for _, c := range []struct{ name, in string }{
+		{"key", `{"$odd key":1}`},
+		{"array", `{"list":` + long + `}`},
+		{"value", `{"other":{"$set":[]}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dec := values.NewDecoder([]byte(c.in))
+			dec.Object(func(key []byte) {
+				if string(key) == "list" {
+					dec.Array(func() { dec.Number() })
+					return
+				}
+				dec.Skip()
+			})
+			require.Error(t, dec.End(), "the Convex readers keep the value rules")
+		})
+	}
+
+	dec = values.NewDecoder([]byte(`{"a":[1,}`))
+	dec.JSONObject(func([]byte) { dec.SkipJSON() })
+	require.Error(t, dec.End(), "SkipJSON still checks the syntax")
+}

@@ -48,10 +48,12 @@
 // with encoding/json's precedence rules. Other tag options (",string") are
 // ignored. A nil slice or nil map encodes as null, like encoding/json.
 //
-// A field name must be 1 to 1024 characters long, must not start with '$',
-// and every character must be printable ASCII (32 to 126). Names starting
-// with '_' are allowed. The empty name is rejected, as the Convex server
-// rejects it (convex/values in JS lets it through).
+// A field name must be at most 1024 characters long, must not start with
+// '$', and every character must be printable ASCII (32 to 126): the
+// backend's rule (check_valid_field_name in its
+// crates/convex/sync_types/src/identifier.rs), which convex/values applies
+// too. The empty name "" is a valid field name, and names starting with '_'
+// are allowed.
 //
 // # Decoding
 //

@@ -3,16 +3,17 @@ package values
 import "unicode/utf8"
 
 // checkFieldName reports why name is not a valid Convex field name, or nil.
-// The checks and their order follow convex/values (validateObjectField);
-// the empty name is rejected as the server rejects it.
+// The rules are the backend's (check_valid_field_name in
+// crates/convex/sync_types/src/identifier.rs, used by FieldName in
+// crates/value/src/field_name.rs), which convex/values (validateObjectField)
+// applies too: at most MaxFieldNameLen bytes, no leading '$', and only
+// non-control ASCII (32 to 126). The empty name is valid. The checks run in
+// convex/values' order, so that an error names the same problem.
 func checkFieldName[T string | []byte](name T) *Error {
-	if len(name) == 0 {
-		return newError("field name cannot be empty")
-	}
 	if len(name) > MaxFieldNameLen {
 		return newError("field name %q exceeds maximum field name length %d", shorten(string(name)), MaxFieldNameLen)
 	}
-	if name[0] == '$' {
+	if len(name) > 0 && name[0] == '$' {
 		return newError("field name %q starts with a '$', which is reserved", string(name))
 	}
 	for i := 0; i < len(name); i++ {

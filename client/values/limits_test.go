@@ -161,6 +161,10 @@ func TestFieldLimit(t *testing.T) {
 	require.ErrorContains(t, err, "object has too many fields")
 }
 
+// TestFieldNames follows the backend's check_valid_field_name
+// (crates/convex/sync_types/src/identifier.rs, through FieldName in
+// crates/value/src/field_name.rs): at most 1024 bytes, no leading '$',
+// non-control ASCII only; "" is valid. convex/values applies the same rules.
 func TestFieldNames(t *testing.T) {
 	tests := []struct {
 		name, key, err string
@@ -171,7 +175,11 @@ func TestFieldNames(t *testing.T) {
 		{"punctuation and space", ` !"#%&'()*+,-./:;<=>?@[\]^_{|}~`, ""},
 		{"dollar inside", "a$b", ""},
 		{"dollar first", "$a", "starts with a '$', which is reserved"},
-		{"empty", "", "field name cannot be empty"},
+		{"empty", "", ""},
+		{"dollar alone", "$", "starts with a '$', which is reserved"},
+		{"tab", "a\tb", "has invalid character"},
+		{"unit separator", "\x1f", "has invalid character"},
+		{"non-ASCII letter", "ñame", "has invalid character"},
 		{"NUL", "a\x00", "has invalid character"},
 		{"newline", "\n", "has invalid character"},
 		{"DEL", "a\x7f", "has invalid character"},

@@ -209,6 +209,21 @@ func TestInvalidRejectedByBoth(t *testing.T) {
 	}
 }
 
+// TestEmptyFieldNameAcceptedByBoth: "" is a valid field name for the
+// backend (check_valid_field_name in crates/convex/sync_types/src/identifier.rs)
+// and for convex/values; both codecs accept it and write it alike.
+func TestEmptyFieldNameAcceptedByBoth(t *testing.T) {
+	in := []string{`{"":1}`, `{"":{"":null},"a":[{"":"x"}]}`}
+	for i, got := range echo(t, in) {
+		require.False(t, strings.HasPrefix(got, "ERR "), "convex/values rejected %s: %s", in[i], got)
+		var v any
+		require.NoError(t, values.Unmarshal([]byte(in[i]), &v))
+		b, err := values.Marshal(v)
+		require.NoError(t, err)
+		require.Equal(t, got, string(b))
+	}
+}
+
 // TestKnownDivergences pins down the inputs on which client/values is
 // deliberately stricter than convex/values (the server rejects them too,
 // or they are malformed), and the one where it re-encodes differently.
@@ -228,7 +243,6 @@ func TestKnownDivergences(t *testing.T) {
 		return b.String()
 	}
 	stricter := []struct{ name, in string }{
-		{"empty field name (server: Field name cannot be empty)", `{"":1}`},
 		{"nesting 65 (server: TooNestedError)", nested(65)},
 		{"8193 elements (server: ArrayTooLong)", elems(8193)},
 		{"1025 fields (server: TooManyFieldsError)", fields(1025)},

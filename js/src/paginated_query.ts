@@ -1,14 +1,19 @@
 /**
- * usePaginatedQuery, with the behaviour of convex/react's: a paginated
- * query loaded page by page, over {@link useQueries}.
+ * usePaginatedQuery: a paginated query read page by page into one list,
+ * with the names and observable behaviour of convex/react's hook.
+ *
+ * The list is a row of page descriptors (where a page starts, where it
+ * ends once known, how many items it asked for). Each descriptor is one
+ * subscription through {@link useQueries}; everything the hook returns is
+ * derived from the descriptors and the subscriptions' latest results.
  *
  * @module
  */
-import { useMemo, useState } from "react";
+import { useCallback, useState } from "react";
 import { convexToJson, type Value } from "convex/values";
 import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { functionName, type FunctionLike, type OptimisticLocalStore } from "./client.js";
-import { requireClient, useQueries, type RequestForQueries } from "./react.js";
+import { useQueries, type RequestForQueries } from "./react.js";
 
 /** Where a {@link usePaginatedQuery} list stands. */
 export type PaginationStatus = "LoadingFirstPage" | "CanLoadMore" | "LoadingMore" | "Exhausted";
@@ -29,184 +34,219 @@ export type UsePaginatedQueryResult<Item> = {
 type PaginatedArgs<Q> = Q extends FunctionReference<"query"> ? Omit<FunctionArgs<Q>, "paginationOpts"> : Record<string, Value>;
 type PaginatedItem<Q> = Q extends FunctionReference<"query"> ? (FunctionReturnType<Q> extends { page: Array<infer I> } ? I : any) : any;
 
+/** A page as the hook asks for it. */
+interface Page {
+  /** Names the page's subscription among the hook's; never reused. */
+  id: number;
+  /** Where the page starts (null: the beginning of the query). */
+  from: string | null;
+  /** Where the page ends; unset for a page whose end the server picks. */
+  to?: string;
+  /** How many items the page asked for when it was added. */
+  size: number;
+  /** While set, the page is being replaced by these two (see planSplit). */
+  halves?: [Page, Page];
+}
+
+/** One list: the pages loaded for one query and arguments. */
+interface List {
+  /** The query and arguments (or "skip") the pages belong to. */
+  of: string;
+  pages: Page[];
+  /** The next page id. */
+  nextId: number;
+  /** Counts loadMore calls that added a page, so a stale call is told apart. */
+  grown: number;
+}
+
+/** A page's result as a paginated query returns it (convex/server's PaginationResult). */
 interface PageResult {
   page: Value[];
   isDone: boolean;
   continueCursor: string;
   splitCursor?: string | null;
-  pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+  pageStatus?: string | null;
 }
 
-interface PageRequest {
-  numItems: number;
-  cursor: string | null;
-  endCursor?: string;
+/** What useQueries holds for one page: nothing yet, a failure, or a result. */
+type Outcome = PageResult | Error | undefined;
+
+function newList(of: string, nextId: number, size: number): List {
+  return { of, pages: [{ id: nextId, from: null, size }], nextId: nextId + 1, grown: 0 };
 }
 
-/** The pages a usePaginatedQuery list asks for. */
-interface Pagination {
-  name: string;
-  argsKey: string;
-  skip: boolean;
-  /** Goes into every page's paginationOpts.id: each list gets its own subscriptions and journals. */
-  id: number;
-  nextKey: number;
-  /** Page keys in list order. */
-  order: number[];
-  requests: Record<number, PageRequest>;
-  /** A page being split, with the keys of its two halves. */
-  splitting: Record<number, [number, number]>;
-}
-
-let lastPaginationId = 0;
-
-function startPagination(name: string, argsKey: string, skip: boolean, initialNumItems: number): Pagination {
-  return {
-    name,
-    argsKey,
-    skip,
-    id: ++lastPaginationId,
-    nextKey: 1,
-    order: skip ? [] : [0],
-    requests: skip ? {} : { 0: { numItems: initialNumItems, cursor: null } },
-    splitting: {},
-  };
-}
-
-function splitPage(key: number, splitCursor: string, endCursor: string) {
-  return (p: Pagination): Pagination => {
-    const page = p.requests[key];
-    if (page === undefined || p.splitting[key] !== undefined) return p;
-    const first = p.nextKey;
-    const second = p.nextKey + 1;
-    return {
-      ...p,
-      nextKey: p.nextKey + 2,
-      requests: {
-        ...p.requests,
-        [first]: { numItems: page.numItems, cursor: page.cursor, endCursor: splitCursor },
-        [second]: { numItems: page.numItems, cursor: splitCursor, endCursor },
-      },
-      splitting: { ...p.splitting, [key]: [first, second] },
-    };
-  };
-}
-
-function finishSplit(key: number) {
-  return (p: Pagination): Pagination => {
-    const halves = p.splitting[key];
-    if (halves === undefined) return p;
-    const { [key]: _page, ...requests } = p.requests;
-    const { [key]: _split, ...splitting } = p.splitting;
-    return { ...p, requests, splitting, order: p.order.flatMap((k) => (k === key ? halves : [k])) };
-  };
+function loaded(o: Outcome): o is PageResult {
+  return o !== undefined && !(o instanceof Error);
 }
 
 /**
- * Loads a paginated query page by page into one growing list, as
- * convex/react's usePaginatedQuery does: the query must take a
- * paginationOpts argument (which the hook adds) and return a
- * PaginationResult. Every loaded page stays reactive; a page that grows past
- * twice initialNumItems is split in two; an InvalidCursor error restarts
- * from the first page, any other error is thrown to the error boundary. New
- * query or arguments (or "skip") start a new list.
+ * Whether a loaded page should give way to two: the server must name a
+ * place to cut (splitCursor), and either ask for the cut or the page must
+ * hold more than twice the items it asked for.
+ */
+function wantsSplit(p: Page, r: PageResult): r is PageResult & { splitCursor: string } {
+  if (typeof r.splitCursor !== "string") {
+    return false;
+  }
+  return r.pageStatus === "SplitRecommended" || r.pageStatus === "SplitRequired" || r.page.length > 2 * p.size;
+}
+
+/**
+ * Moves a list one step on from what its subscriptions report: a cursor
+ * the server no longer accepts starts the list over; a page whose halves
+ * have both loaded is swapped for them; a page that wants a split gets its
+ * halves subscribed (it stays in the list, and in the results, until they
+ * load, so the items never blink). Returns list itself when nothing moves.
+ */
+function advance(list: List, outcome: (id: number) => Outcome): List {
+  const all = list.pages.flatMap((p) => [p, ...(p.halves ?? [])]);
+  // (A list's own first page has no cursor to reject: its failure is thrown.)
+  if (all.some((p) => (p.from !== null || p.to !== undefined) && isInvalidCursor(outcome(p.id)))) {
+    const first = list.pages[0];
+    return newList(list.of, list.nextId, first ? first.size : 1);
+  }
+  let nextId = list.nextId;
+  let moved = false;
+  const pages: Page[] = [];
+  for (const p of list.pages) {
+    if (p.halves) {
+      const [a, b] = p.halves;
+      if (loaded(outcome(a.id)) && loaded(outcome(b.id))) {
+        pages.push(a, b);
+        moved = true;
+      } else {
+        pages.push(p);
+      }
+      continue;
+    }
+    const r = outcome(p.id);
+    if (loaded(r) && wantsSplit(p, r)) {
+      const a: Page = { id: nextId, from: p.from, to: r.splitCursor, size: p.size };
+      const b: Page = { id: nextId + 1, from: r.splitCursor, to: r.continueCursor, size: p.size };
+      nextId += 2;
+      pages.push({ ...p, halves: [a, b] });
+      moved = true;
+      continue;
+    }
+    pages.push(p);
+  }
+  return moved ? { ...list, pages, nextId } : list;
+}
+
+function isInvalidCursor(o: Outcome): boolean {
+  return o instanceof Error && o.message.includes("InvalidCursor");
+}
+
+/** The subscriptions a list needs: each page, and the halves of a page being split. */
+function requestsOf(list: List, name: string, args: Record<string, Value>): RequestForQueries {
+  const out: RequestForQueries = {};
+  const add = (p: Page) => {
+    const paginationOpts: Record<string, Value> = { numItems: p.size, cursor: p.from };
+    if (p.to !== undefined) paginationOpts.endCursor = p.to;
+    out[String(p.id)] = { query: name, args: { ...args, paginationOpts } };
+  };
+  for (const p of list.pages) {
+    add(p);
+    p.halves?.forEach(add);
+  }
+  return out;
+}
+
+/**
+ * Loads a paginated query page by page into one growing list. The query
+ * takes a paginationOpts argument, which the hook adds to args, and returns
+ * a PaginationResult.
+ *
+ * The first page asks for options.initialNumItems items; loadMore(n) adds
+ * a page of n items after the last one, when status is "CanLoadMore". Every
+ * loaded page stays live. A page that the server asks to split, or that
+ * grew past twice its size, is replaced by two without the results
+ * changing meanwhile. A cursor the server rejects as InvalidCursor starts
+ * over from the first page; any other failure is thrown to the nearest
+ * error boundary. A new query or new arguments start a new list; "skip"
+ * subscribes to nothing.
  */
 export function usePaginatedQuery<Q extends FunctionLike<"query">>(
   query: Q,
   args: PaginatedArgs<Q> | "skip",
   options: { initialNumItems: number },
 ): UsePaginatedQueryResult<PaginatedItem<Q>> {
-  const initialNumItems = options?.initialNumItems;
-  if (typeof initialNumItems !== "number" || initialNumItems < 0) {
-    throw new Error(`\`options.initialNumItems\` must be a positive number. Received \`${initialNumItems}\`.`);
+  const size = options?.initialNumItems;
+  if (typeof size !== "number" || !(size > 0)) {
+    throw new Error(`\`options.initialNumItems\` must be a positive number. Received \`${String(size)}\`.`);
   }
-  requireClient("usePaginatedQuery");
-  const skip = args === "skip";
-  const argsObject = (skip ? {} : args) as Record<string, Value>;
   const name = functionName(query);
-  const argsKey = JSON.stringify(convexToJson(argsObject));
-  const [stored, setPagination] = useState(() => startPagination(name, argsKey, skip, initialNumItems));
-  let pagination = stored;
-  if (stored.name !== name || stored.argsKey !== argsKey || stored.skip !== skip) {
-    pagination = startPagination(name, argsKey, skip, initialNumItems);
-    setPagination(pagination);
+  const skip = args === "skip";
+  const userArgs = (skip ? {} : args) as Record<string, Value>;
+  const of = skip ? "skip" : JSON.stringify([name, convexToJson(userArgs)]);
+
+  const [kept, setKept] = useState<List>(() => newList(of, 0, size));
+  let list = kept;
+  if (list.of !== of) {
+    // New query or arguments: a new list, from this very render on.
+    list = newList(of, kept.nextId, size);
+    setKept(list);
   }
 
-  const request: RequestForQueries = {};
-  for (const [key, page] of Object.entries(pagination.requests)) {
-    request[key] = { query: name, args: { ...argsObject, paginationOpts: { ...page, id: pagination.id } } };
+  const outcomes = useQueries(skip ? {} : requestsOf(list, name, userArgs)) as Record<string, Outcome>;
+  const outcome = (id: number): Outcome => outcomes[String(id)];
+  if (!skip) {
+    const next = advance(list, outcome);
+    if (next !== list) {
+      // React renders again at once with next, before anything is shown.
+      setKept(next);
+      list = next;
+    }
   }
-  const pages = useQueries(request);
 
-  const [results, last] = useMemo((): [Value[], PageResult | undefined] => {
-    const items: Value[] = [];
-    let result: PageResult | undefined;
-    for (const key of pagination.order) {
-      const r = pages[key] as PageResult | Error | undefined;
+  // Read the pages in order, up to the first one still loading.
+  const results: Value[] = [];
+  let status: PaginationStatus = "LoadingFirstPage";
+  let lastCursor: string | undefined;
+  if (!skip) {
+    for (let i = 0; i < list.pages.length; i++) {
+      const p = list.pages[i]!;
+      const r = outcome(p.id);
+      for (const failed of [r, ...(p.halves ?? []).map((h) => outcome(h.id))]) {
+        if (failed instanceof Error) throw failed;
+      }
+      if (r instanceof Error) throw r; // (for the type checker: thrown above)
       if (r === undefined) {
-        return [items, undefined];
+        status = i === 0 ? "LoadingFirstPage" : "LoadingMore";
+        break;
       }
-      if (r instanceof Error) {
-        if (r.message.includes("InvalidCursor")) {
-          console.warn(`usePaginatedQuery hit error, resetting pagination state: ${r.message}`);
-          setPagination(startPagination(name, argsKey, skip, initialNumItems));
-          return [[], undefined];
-        }
-        throw r;
-      }
-      result = r;
-      const halves = pagination.splitting[key];
-      if (halves !== undefined) {
-        if (pages[halves[0]] !== undefined && pages[halves[1]] !== undefined) {
-          setPagination(finishSplit(key));
-        }
-      } else if (
-        r.splitCursor &&
-        (r.pageStatus === "SplitRecommended" || r.pageStatus === "SplitRequired" || r.page.length > initialNumItems * 2)
-      ) {
-        setPagination(splitPage(key, r.splitCursor, r.continueCursor));
-      }
-      if (r.pageStatus === "SplitRequired") {
-        return [items, undefined];
-      }
-      items.push(...r.page);
+      results.push(...r.page);
+      status = r.isDone ? "Exhausted" : "CanLoadMore";
+      lastCursor = r.continueCursor;
     }
-    return [items, result];
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pages, pagination.order, pagination.splitting, initialNumItems]);
+  }
 
-  const status = useMemo(() => {
-    const idle = (_numItems: number) => {};
-    if (last === undefined) {
-      return pagination.nextKey === 1
-        ? ({ status: "LoadingFirstPage", isLoading: true, loadMore: idle } as const)
-        : ({ status: "LoadingMore", isLoading: true, loadMore: idle } as const);
-    }
-    if (last.isDone) {
-      return { status: "Exhausted", isLoading: false, loadMore: idle } as const;
-    }
-    let asked = false;
-    const cursor = last.continueCursor;
-    const loadMore = (numItems: number) => {
-      if (asked) return;
-      asked = true;
-      setPagination((p) => ({
-        ...p,
-        nextKey: p.nextKey + 1,
-        order: [...p.order, p.nextKey],
-        requests: { ...p.requests, [p.nextKey]: { numItems, cursor } },
-      }));
-    };
-    return { status: "CanLoadMore", isLoading: false, loadMore } as const;
-  }, [last, pagination.nextKey]);
+  const grown = list.grown;
+  const canLoadMore = status === "CanLoadMore";
+  const loadMore = useCallback(
+    (numItems: number) => {
+      if (!canLoadMore || lastCursor === undefined) {
+        return;
+      }
+      setKept((l) => {
+        // Another loadMore (or a new list) came first: this one is stale.
+        if (l.of !== of || l.grown !== grown) {
+          return l;
+        }
+        return { ...l, pages: [...l.pages, { id: l.nextId, from: lastCursor, size: numItems }], nextId: l.nextId + 1, grown: l.grown + 1 };
+      });
+    },
+    [canLoadMore, lastCursor, of, grown],
+  );
 
-  return { results: results as PaginatedItem<Q>[], ...status };
+  const isLoading = status === "LoadingFirstPage" || status === "LoadingMore";
+  return { results: results as PaginatedItem<Q>[], status, isLoading, loadMore } as UsePaginatedQueryResult<PaginatedItem<Q>>;
 }
 
 /**
- * In an optimistic update, applies updateValue to every loaded item of the
- * paginated query with these arguments (paginationOpts aside), as
- * convex/react's optimisticallyUpdateValueInPaginatedQuery does.
+ * For an optimistic update: runs updateValue over every loaded item of the
+ * paginated query called with args (its paginationOpts aside), in every
+ * page this client holds, and sets the pages to the returned items.
  */
 export function optimisticallyUpdateValueInPaginatedQuery<Q extends FunctionLike<"query">>(
   localStore: OptimisticLocalStore,
@@ -214,12 +254,16 @@ export function optimisticallyUpdateValueInPaginatedQuery<Q extends FunctionLike
   args: PaginatedArgs<Q>,
   updateValue: (current: PaginatedItem<Q>) => PaginatedItem<Q>,
 ): void {
-  const want = JSON.stringify(convexToJson(args as Value));
-  for (const q of localStore.getAllQueries(query)) {
-    const value = q.value as PageResult | undefined;
-    if (value === undefined) continue;
-    const { paginationOpts: _opts, ...rest } = q.args as Record<string, Value>;
-    if (JSON.stringify(convexToJson(rest)) !== want) continue;
-    localStore.setQuery(query, q.args, { ...value, page: value.page.map((v) => updateValue(v as PaginatedItem<Q>)) } as any);
+  const key = (a: Record<string, Value>) => {
+    const { paginationOpts: _ignored, ...rest } = a;
+    return JSON.stringify(convexToJson(rest));
+  };
+  const wanted = key(args as Record<string, Value>);
+  for (const { args: pageArgs, value } of localStore.getAllQueries(query)) {
+    const current = value as PageResult | undefined;
+    if (current === undefined || key(pageArgs as Record<string, Value>) !== wanted) {
+      continue;
+    }
+    localStore.setQuery(query, pageArgs, { ...current, page: current.page.map((item) => updateValue(item as PaginatedItem<Q>)) } as any);
   }
 }

@@ -84,7 +84,9 @@ const minCookiePassword = 32
 // joined (errors.As finds each *ConfigError): a missing client id or one
 // without the client_ prefix, an API key without the sk_ prefix, a redirect
 // URI that is not absolute, a cookie password under 32 characters, a Convex
-// URL or API base that is not an http(s) URL. Empty optional fields are
+// URL or API base that is not an http(s) URL, and plain http to a host
+// that is not loopback in the redirect URI, the Convex URL or the API base
+// (tokens go there: TLS, or this machine only). Empty optional fields are
 // not problems.
 func (c Config) Validate() error {
 	var errs []error
@@ -115,6 +117,8 @@ func (c Config) Validate() error {
 			add(EnvRedirectURI, "%q is not a URL: %v", c.RedirectURI, err)
 		case !u.IsAbs() || u.Host == "":
 			add(EnvRedirectURI, "%q is not absolute (expected e.g. http://localhost:5173/callback)", c.RedirectURI)
+		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+			add(EnvRedirectURI, "%q uses plain http to a host that is not loopback; use https (plain http is only allowed for localhost, 127.0.0.0/8 and ::1)", c.RedirectURI)
 		}
 	}
 	if c.CookiePassword != "" && len([]rune(c.CookiePassword)) < minCookiePassword {
@@ -126,8 +130,12 @@ func (c Config) Validate() error {
 			return
 		}
 		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 			add(v, "%q is not an http(s) URL (expected e.g. %s)", s, example)
+		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+			// Tokens are sent there: only over TLS, or on this machine.
+			add(v, "%q uses plain http to a host that is not loopback; use https (expected e.g. %s; plain http is only allowed for localhost, 127.0.0.0/8 and ::1)", s, example)
 		}
 	}
 	checkHTTP(EnvConvexURL, c.ConvexURL, "https://happy-animal-123.convex.cloud")

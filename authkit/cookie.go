@@ -138,9 +138,10 @@ func (j *cookieJar) base(name, value string, maxAge time.Duration, sameSite http
 	}
 }
 
-// setSession seals sc into the session cookie.
+// setSession seals sc into the session cookie. The seal expires with the
+// cookie (maxAge): a copy kept past the cookie's life does not open.
 func (j *cookieJar) setSession(w http.ResponseWriter, sc *sessionCookie) error {
-	v, err := j.sealer.Seal(sc, 0)
+	v, err := j.sealer.Seal(sc, j.maxAge)
 	if err != nil {
 		return err
 	}
@@ -159,7 +160,9 @@ func (j *cookieJar) deleteSession(w http.ResponseWriter) {
 }
 
 // readSession unseals the request's session cookie: nil, nil without one;
-// an error for one that does not open (tampered, expired, other password).
+// an error for one that does not open (tampered, expired, other password)
+// or whose seal has no expiry (ttl 0, as authkit-nextjs seals: such a
+// seal would open forever; Unseal refuses an expired one).
 func (j *cookieJar) readSession(r *http.Request) (*sessionCookie, error) {
 	c, err := r.Cookie(j.name)
 	if err != nil || c.Value == "" {
@@ -168,6 +171,9 @@ func (j *cookieJar) readSession(r *http.Request) (*sessionCookie, error) {
 	var sc sessionCookie
 	if err := j.sealer.Unseal(c.Value, &sc); err != nil {
 		return nil, err
+	}
+	if _, ok := iron.Expiry(c.Value); !ok {
+		return nil, fmt.Errorf("%w: session seal without an expiry", iron.ErrInvalid)
 	}
 	if sc.AccessToken == "" || sc.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: session without tokens", iron.ErrInvalid)

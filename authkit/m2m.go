@@ -59,8 +59,8 @@ func NewClientCredentialsSource(cfg ClientCredentialsConfig) (*ClientCredentials
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("authkit: ClientCredentialsConfig needs ClientID and ClientSecret")
 	}
-	if u, err := url.Parse(cfg.AuthKitDomain); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("authkit: ClientCredentialsConfig.AuthKitDomain %q is not an http(s) URL", cfg.AuthKitDomain)
+	if err := checkHTTPS(cfg.AuthKitDomain); err != nil {
+		return nil, fmt.Errorf("authkit: ClientCredentialsConfig.AuthKitDomain: %w", err)
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}

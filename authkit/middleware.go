@@ -28,10 +28,13 @@ type MiddlewareConfig struct {
 	// refresh grants when set (confidential client + PKCE, as
 	// authkit-nextjs does).
 	APIKey string
-	// APIBase is the WorkOS API (DefaultAPIBase when empty).
+	// APIBase is the WorkOS API (DefaultAPIBase when empty): https, or
+	// http on a loopback host.
 	APIBase string
 	// RedirectURI is WORKOS_REDIRECT_URI, the absolute URL of the callback
-	// handler. Required. Its path is always public.
+	// handler: https, or http on a loopback host. Required. Its path is
+	// always public; its origin is the app's (sign-out accepts only
+	// requests from it).
 	RedirectURI string
 	// CookiePassword is WORKOS_COOKIE_PASSWORD, the key of the iron seals:
 	// at least 32 characters. Required.
@@ -66,11 +69,17 @@ type MiddlewareConfig struct {
 
 	// Verifier checks the session's access token on every request, as
 	// authkit-nextjs does with the JWKS: signature (RS256, key by kid),
-	// expiry, and here also issuer and audience. A token that fails is
-	// refreshed, never served. nil: a Verifier for ConvexProviders(ClientID)
-	// that fetches the key set from APIBase with HTTPClient and reads Now.
-	// Tokens a refresh returns come straight from WorkOS over TLS and are
-	// not checked again.
+	// expiry, and here also issuer and audience; a refreshed token is
+	// checked too. No token that fails is served. nil: a Verifier for
+	// ConvexProviders(ClientID) that fetches the key set from APIBase with
+	// HTTPClient and reads Now.
+	//
+	// A token that expired or is damaged is refreshed. A failure no
+	// refresh can fix — an issuer or audience the Verifier does not accept
+	// (a custom authentication domain needs its own provider), a token
+	// WorkOS has just issued that still fails — is logged once at ERROR
+	// with the fix and answered 500 auth_misconfigured, without refreshing;
+	// a key set that cannot be fetched is logged at WARN and answered 503.
 	Verifier *Verifier
 
 	// Debug logs each decision (never a token) at Info level instead of
@@ -101,8 +110,10 @@ type Middleware struct {
 	logLevel    slog.Level
 	verifier    *Verifier
 
-	mu      sync.Mutex
-	flights map[[32]byte]*refreshFlight
+	mu         sync.Mutex
+	flights    map[[32]byte]*refreshFlight
+	reported   map[VerifyReason]bool // verification failures logged loudly once
+	freshFails map[VerifyReason]bool // reasons tokens fresh from WorkOS failed with
 }
 
 // refreshFlight is one refresh of one refresh token, shared by every
@@ -131,6 +142,9 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 	u, err := url.Parse(cfg.RedirectURI)
 	if cfg.RedirectURI == "" || err != nil || !u.IsAbs() || u.Host == "" {
 		errs = append(errs, &ConfigError{Var: EnvRedirectURI, Problem: "must be an absolute URL"})
+	} else if err := checkHTTPS(cfg.RedirectURI); err != nil {
+		// The session cookie would travel in clear text.
+		errs = append(errs, &ConfigError{Var: EnvRedirectURI, Problem: err.Error()})
 	}
 	if err := iron.CheckPassword(cfg.CookiePassword); err != nil {
 		errs = append(errs, &ConfigError{Var: EnvCookiePassword, Problem: fmt.Sprintf("must be at least %d characters", iron.MinPasswordLength)})
@@ -139,8 +153,8 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 	if base == "" {
 		base = DefaultAPIBase
 	}
-	if b, err := url.Parse(base); err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
-		errs = append(errs, &ConfigError{Var: EnvAPIBase, Problem: "must be an http(s) URL"})
+	if err := checkHTTPS(base); err != nil {
+		errs = append(errs, &ConfigError{Var: EnvAPIBase, Problem: err.Error()})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -153,6 +167,8 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 		now:         cfg.Now,
 		log:         cfg.Logger,
 		flights:     map[[32]byte]*refreshFlight{},
+		reported:    map[VerifyReason]bool{},
+		freshFails:  map[VerifyReason]bool{},
 	}
 	if m.hc == nil {
 		m.hc = &http.Client{Timeout: 30 * time.Second}
@@ -228,8 +244,9 @@ type ctxKey struct{}
 
 // requestAuth is what the middleware leaves in the request context.
 type requestAuth struct {
-	session   *WebSession
-	transient error // a refresh failed temporarily and no valid token is left
+	session       *WebSession
+	transient     error          // a refresh failed temporarily and no valid token is left
+	misconfigured *misconfigured // the Verifier refuses WorkOS's tokens: 500
 }
 
 // SessionFromContext returns the session the middleware found for the
@@ -255,15 +272,23 @@ func UserFromRequest(r *http.Request) *User {
 // request context (SessionFromContext), and keeps signed-out users off
 // protected paths: a GET asking for HTML is redirected to sign in (and comes
 // back to the same page), anything else gets 401. A cookie that does not
-// open (tampered, sealed with another password, expired) or whose refresh
-// token was rejected is deleted and the request treated as signed out; a
-// temporary WorkOS failure with no valid token left gives 503 on a
-// protected path and keeps the cookie.
+// open (tampered, sealed with another password, expired, sealed without
+// an expiry) or whose refresh token was rejected is deleted and the request
+// treated as signed out; a temporary WorkOS failure with no valid token left
+// gives 503 on a protected path and keeps the cookie; tokens the Verifier
+// refuses whatever their freshness (MiddlewareConfig.Verifier) give 500 on
+// a protected path. Paths are matched against UnauthenticatedPaths
+// cleaned, as file servers resolve them ("/public/../secret" is
+// "/secret").
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ra := m.authenticate(w, r, false)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ra))
 		if ra.session == nil && !m.public(r.URL.Path) {
+			if ra.misconfigured != nil {
+				writeMisconfigured(w, ra.misconfigured)
+				return
+			}
 			if ra.transient != nil {
 				w.Header().Set("Retry-After", "5")
 				writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
@@ -292,6 +317,8 @@ func (m *Middleware) auth(w http.ResponseWriter, r *http.Request) *requestAuth {
 }
 
 // authenticate reads and, when due (or forced), refreshes the session.
+// A token is served only once it verified, the cookie's or the refreshed
+// one (middleware_verify.go says when a failure is refreshed).
 func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force bool) *requestAuth {
 	sc, err := m.jar.readSession(r)
 	if err != nil {
@@ -312,11 +339,21 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	if verified {
 		if _, err := m.verifier.Verify(r.Context(), sc.AccessToken); err != nil {
 			verified = false
-			reason := "unverifiable"
-			if ve, ok := errors.AsType[*VerifyError](err); ok {
-				reason = string(ve.Reason)
+			verdict, reason := classifyVerifyError(err)
+			if verdict == verdictRefresh && m.stuck(reason) {
+				verdict = verdictConfig
 			}
-			m.debug("access token failed verification; refreshing", "reason", reason)
+			switch verdict {
+			case verdictConfig:
+				m.reportVerifyFailure(slog.LevelError, reason, err)
+				return &requestAuth{misconfigured: &misconfigured{reason: reason, err: err}}
+			case verdictUnavailable:
+				m.reportVerifyFailure(slog.LevelWarn, reason, err)
+				return &requestAuth{transient: err}
+			}
+			m.debug("access token failed verification; refreshing", "reason", string(reason))
+		} else {
+			m.setStuck("", false)
 		}
 	}
 	now := m.now()
@@ -350,14 +387,30 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	if resp.Impersonator != nil {
 		nsc.Impersonator = resp.Impersonator
 	}
-	ntok, err := ParseToken(resp.AccessToken)
-	if err != nil {
-		m.debug("refresh answered a malformed access token")
-		return &requestAuth{transient: err}
-	}
+	// The rotated refresh token is kept whatever follows: WorkOS has
+	// retired the old one.
 	if err := m.jar.setSession(w, nsc); err != nil {
 		return &requestAuth{transient: err}
 	}
+	ntok, err := ParseToken(resp.AccessToken)
+	if err != nil {
+		m.reportVerifyFailure(slog.LevelError, ReasonMalformed, err)
+		m.setStuck(ReasonMalformed, true)
+		return &requestAuth{misconfigured: &misconfigured{reason: ReasonMalformed, err: err}}
+	}
+	if _, err := m.verifier.Verify(r.Context(), resp.AccessToken); err != nil {
+		verdict, reason := classifyVerifyError(err)
+		if verdict == verdictUnavailable {
+			m.reportVerifyFailure(slog.LevelWarn, reason, err)
+			return &requestAuth{transient: err}
+		}
+		// A token WorkOS has just issued does not pass: no further
+		// refresh will do better.
+		m.setStuck(reason, true)
+		m.reportVerifyFailure(slog.LevelError, reason, err)
+		return &requestAuth{misconfigured: &misconfigured{reason: reason, err: err}}
+	}
+	m.setStuck("", false)
 	m.debug("session refreshed", "sid", ntok.SessionID)
 	return &requestAuth{session: webSession(nsc, ntok, true)}
 }
@@ -476,9 +529,12 @@ func (m *Middleware) refresh(ctx context.Context, refreshToken, org string) (*au
 	}
 }
 
-// public reports whether p is served without a session.
+// public reports whether the request path p is served without a session.
+// It is matched cleaned ("/public/../secret" is "/secret"), as the handlers
+// behind resolve it (http.FileServer, ServeMux).
 func (m *Middleware) public(p string) bool {
-	if p == m.redirectURL.Path {
+	p = cleanPath(p)
+	if p == cleanPath(m.redirectURL.Path) {
 		return true
 	}
 	for _, pat := range m.cfg.UnauthenticatedPaths {
@@ -499,6 +555,13 @@ func matchPath(pat, p string) bool {
 	}
 	ok, err := path.Match(pat, p)
 	return err == nil && ok
+}
+
+// writeMisconfigured answers 500 for a session whose tokens the
+// Verifier refuses: the server's configuration, not the user, is at fault.
+func writeMisconfigured(w http.ResponseWriter, e *misconfigured) {
+	writeJSONError(w, http.StatusInternalServerError, "auth_misconfigured",
+		"The server cannot verify its sign-in tokens ("+string(e.reason)+"); its operator must fix its AuthKit configuration (see the server log).")
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {

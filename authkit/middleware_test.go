@@ -25,7 +25,7 @@ import (
 )
 
 const (
-	mwOrigin   = "http://app.test"
+	mwOrigin   = "https://app.test"
 	mwCallback = mwOrigin + "/callback"
 	mwCookiePW = "a-cookie-password-of-at-least-32-characters!"
 )
@@ -362,7 +362,7 @@ func TestMiddlewareRefreshRotatesCookie(t *testing.T) {
 }
 
 func mwSealed(t *testing.T, at, rt string) string {
-	s, err := iron.Seal(mwCookiePW, map[string]any{"accessToken": at, "refreshToken": rt, "user": map[string]any{"id": authkittest.DemoUser.ID, "email": "demo@example.com"}}, 0)
+	s, err := iron.Seal(mwCookiePW, map[string]any{"accessToken": at, "refreshToken": rt, "user": map[string]any{"id": authkittest.DemoUser.ID, "email": "demo@example.com"}}, 24*time.Hour)
 	require.NoError(t, err)
 	return s
 }
@@ -532,8 +532,8 @@ func TestMiddlewareSignOut(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, w.ak.SessionActive(tok.SessionID))
 
-	r := w.do("GET", "/auth/sign-out?returnTo=/bye", nil)
-	require.Equal(t, http.StatusFound, r.StatusCode)
+	r := w.do("POST", "/auth/sign-out?returnTo=/bye", mwSameOrigin)
+	require.Equal(t, http.StatusSeeOther, r.StatusCode)
 	assert.True(t, mwDeletesSession(r))
 	_, ok := w.jar[authkit.DefaultCookieName]
 	assert.False(t, ok)
@@ -551,9 +551,12 @@ func TestMiddlewareSignOut(t *testing.T) {
 	r = w.do("GET", "/private", mwHTML)
 	assert.Equal(t, http.StatusFound, r.StatusCode)
 	// Without a session: straight back.
-	r = w.do("GET", "/auth/sign-out", nil)
+	r = w.do("POST", "/auth/sign-out", mwSameOrigin)
 	assert.Equal(t, "/", r.Header.Get("Location"))
 }
+
+// mwSameOrigin are the headers of a form the app's own page posts.
+var mwSameOrigin = map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": mwOrigin}
 
 func TestMiddlewareEndedSessionSignsOut(t *testing.T) {
 	w := newMwWeb(t, nil)

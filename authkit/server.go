@@ -51,19 +51,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// localPath returns p when it is a path on this site ("/…", not "//…"),
-// else "".
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return ""
-	}
-	u, err := url.Parse(p)
-	if err != nil || u.IsAbs() || u.Host != "" {
-		return ""
-	}
-	return p
-}
-
 func randomB64(n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -200,7 +187,9 @@ func (m *Middleware) CallbackHandler() http.Handler {
 			fail(http.StatusInternalServerError, "server_error", "Could not save the session.")
 			return
 		}
-		to := st.ReturnPathname
+		// Checked again: a state sealed by another app sharing the password
+		// (authkit-nextjs) may carry any returnPathname.
+		to := localPath(st.ReturnPathname)
 		if to == "" {
 			to = localPath(m.cfg.ReturnPathname)
 		}
@@ -231,11 +220,29 @@ func truncate(s string, n int) string {
 // SignOutHandler deletes the session and PKCE cookies and redirects to
 // WorkOS's logout URL, which ends the session and comes back to returnTo
 // (a local path, made absolute on the RedirectURI's origin; "/" by
-// default). Without a session it redirects to returnTo directly. GET and
-// POST are accepted.
+// default). Without a session it redirects to returnTo directly.
+//
+// Only POST is accepted (405 otherwise), and only from the app's own pages:
+// a request that a browser marks as coming from another site
+// (Sec-Fetch-Site other than same-origin or none), or whose Origin is not
+// the RedirectURI's origin, gets 403. So no other site can sign a user out
+// (a link, an image, a form). Sign out from the app with a form:
+//
+//	<form method="post" action="/auth/sign-out?returnTo=/"><button>Sign out</button></form>
 func (m *Middleware) SignOutHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		returnTo := localPath(r.URL.Query().Get("returnTo"))
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Sign out with a POST from the app's own page.")
+			return
+		}
+		if !m.sameOrigin(r) {
+			m.debug("sign-out refused: cross-origin request")
+			writeJSONError(w, http.StatusForbidden, "cross_site", "Cross-site sign-out requests are refused.")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 4096)
+		returnTo := localPath(r.FormValue("returnTo")) // the query, or a form field
 		if returnTo == "" {
 			returnTo = "/"
 		}
@@ -252,12 +259,32 @@ func (m *Middleware) SignOutHandler() http.Handler {
 		m.jar.deletePKCE(w, r)
 		target := returnTo
 		if sid != "" {
-			abs := (&url.URL{Scheme: m.redirectURL.Scheme, Host: m.redirectURL.Host}).String() + returnTo
-			target = m.apiBase + "/user_management/sessions/logout?" + url.Values{"session_id": {sid}, "return_to": {abs}}.Encode()
+			target = m.apiBase + "/user_management/sessions/logout?" + url.Values{"session_id": {sid}, "return_to": {m.origin() + returnTo}}.Encode()
 		}
 		m.debug("signed out")
-		http.Redirect(w, r, target, http.StatusFound)
+		http.Redirect(w, r, target, http.StatusSeeOther)
 	})
+}
+
+// origin is the RedirectURI's origin: the app's.
+func (m *Middleware) origin() string {
+	return (&url.URL{Scheme: m.redirectURL.Scheme, Host: m.redirectURL.Host}).String()
+}
+
+// sameOrigin reports whether r comes from the app's own pages, by the
+// browser's Fetch Metadata (Sec-Fetch-Site) and Origin headers. A request
+// with neither (not from a browser that sends them) is let through: the
+// POST-only rule already keeps out links and images.
+func (m *Middleware) sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, m.origin()) {
+		return false
+	}
+	return true
 }
 
 // AccessTokenHandler serves the access token to the app's own browser code
@@ -265,8 +292,10 @@ func (m *Middleware) SignOutHandler() http.Handler {
 // {"accessToken": "…"}, refreshed first when due; with ?force=1 the token
 // is refreshed in any case (unless the middleware just did so for this
 // request), for a Convex client whose token was rejected. Signed out:
-// 401 {"error":"signed_out"}; WorkOS unreachable with no valid token: 503.
-// The refresh token never leaves the server. Cross-site requests
+// 401 {"error":"signed_out"}; WorkOS unreachable with no valid token: 503;
+// tokens the Verifier refuses whatever their freshness (its configuration):
+// 500 {"error":"auth_misconfigured"}. The refresh token never leaves the
+// server. Cross-site requests
 // (Sec-Fetch-Site: cross-site) are refused.
 func (m *Middleware) AccessTokenHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -282,6 +311,8 @@ func (m *Middleware) AccessTokenHandler() http.Handler {
 		switch {
 		case ra.session != nil:
 			writeJSON(w, http.StatusOK, map[string]any{"accessToken": ra.session.AccessToken})
+		case ra.misconfigured != nil:
+			writeMisconfigured(w, ra.misconfigured)
 		case ra.transient != nil:
 			w.Header().Set("Retry-After", "5")
 			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
@@ -312,6 +343,10 @@ func (m *Middleware) SessionHandler() http.Handler {
 		ra := m.auth(w, r)
 		s := ra.session
 		if s == nil {
+			if ra.misconfigured != nil {
+				writeMisconfigured(w, ra.misconfigured)
+				return
+			}
 			if ra.transient != nil {
 				w.Header().Set("Retry-After", "5")
 				writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")

@@ -119,8 +119,8 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
 	}
-	if u, err := url.Parse(cfg.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("authkit: SessionConfig.APIBase %q is not an http(s) URL", cfg.APIBase)
+	if err := checkHTTPS(cfg.APIBase); err != nil {
+		return nil, fmt.Errorf("authkit: SessionConfig.APIBase: %w", err)
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}

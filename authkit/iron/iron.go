@@ -315,6 +315,27 @@ func (s Sealer) unseal(sealed string, v any) error {
 	return nil
 }
 
+// Expiry returns the expiry written in sealed, and false for a seal
+// without one (sealed with ttl 0) or a string that is not a seal. It does
+// not check the seal: call it after Unseal succeeded, which proves the
+// expiry is the sealer's (the MAC covers it).
+func Expiry(sealed string) (time.Time, bool) {
+	f := strings.Split(strings.Split(sealed, "~")[0], "*")
+	if len(f) != 8 || f[5] == "" {
+		return time.Time{}, false
+	}
+	for _, c := range f[5] {
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+	}
+	ms, err := strconv.ParseInt(f[5], 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms), true
+}
+
 // jsParseIntIs2 reports whether JavaScript's parseInt(s, 10) is 2.
 func jsParseIntIs2(s string) bool {
 	s = strings.TrimLeft(s, " \t\n\r\v\f")

@@ -16,7 +16,8 @@
 // present).
 //
 // Routes: the app (public), /config.json (public; authMode "server"),
-// /auth/sign-in, /auth/sign-up, /auth/sign-out, /auth/token,
+// /auth/sign-in, /auth/sign-up, /auth/sign-out (a same-origin POST: the
+// app submits a form), /auth/token,
 // /auth/session, the callback (the redirect URI's path) and /me, a
 // protected page (signed-out browsers are sent to sign in).
 package main
@@ -161,7 +162,7 @@ func run(ctx context.Context, o options) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
-	mux.Handle("/auth/sign-out", m.SignOutHandler())
+	mux.Handle("POST /auth/sign-out", m.SignOutHandler())
 	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 	mux.Handle("GET /auth/session", m.SessionHandler())
 	mux.Handle("GET "+redirect.Path, m.CallbackHandler())

@@ -51,6 +51,16 @@ export function useServerConvexAuth() {
   return { isLoading: auth.isLoading, isAuthenticated: auth.user !== null, fetchAccessToken: auth.fetchAccessToken };
 }
 
+// postSignOut submits a form to the server's sign-out route: it answers
+// same-origin POSTs only, so that no other site can sign the user out.
+function postSignOut(returnTo: string): void {
+  const form = document.createElement("form");
+  form.method = "POST";
+  form.action = `/auth/sign-out?returnTo=${encodeURIComponent(returnTo)}`;
+  document.body.appendChild(form);
+  form.submit();
+}
+
 function localPath(returnTo: string | undefined): string {
   if (!returnTo) return "/";
   const u = new URL(returnTo, window.location.origin);
@@ -96,7 +106,7 @@ export function ServerAuthProvider({ children }: { children?: ReactNode }) {
       ...state,
       fetchAccessToken,
       signIn: () => window.location.assign(`/auth/sign-in?returnTo=${encodeURIComponent(window.location.pathname)}`),
-      signOut: (opts) => window.location.assign(`/auth/sign-out?returnTo=${encodeURIComponent(localPath(opts?.returnTo))}`),
+      signOut: (opts) => postSignOut(localPath(opts?.returnTo)),
     }),
     [state, fetchAccessToken],
   );

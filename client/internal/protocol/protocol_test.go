@@ -127,23 +127,6 @@ func TestTS(t *testing.T) {
 	}
 }
 
-func TestUnwrapArgs(t *testing.T) {
-	for in, want := range map[string]string{
-		`[{"a":1}]`: `{"a":1}`,
-		`{"a":1}`:   `{"a":1}`,
-		`[ {} ]`:    `{}`,
-		`null`:      `{}`,
-	} {
-		got, err := unwrapArgs([]byte(in))
-		require.NoError(t, err, in)
-		require.Equal(t, want, string(got))
-	}
-	for _, in := range []string{`[]`, `[{}, {}]`, `[1]`, `"x"`} {
-		_, err := unwrapArgs([]byte(in))
-		require.Error(t, err, in)
-	}
-}
-
 func TestAppendStringMatchesJSONStringify(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":             `"plain"`,

@@ -19,6 +19,7 @@ type Client struct {
 	quit    chan struct{}
 	done    chan struct{}
 	closing chan struct{}
+	cb      *dispatcher // runs the callbacks
 }
 
 // New returns a client for the deployment at address (for example
@@ -44,6 +45,7 @@ func New(address string, opts ...Option) (*Client, error) {
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 		closing: make(chan struct{}),
+		cb:      newDispatcher(),
 	}
 	l := newLoop(c, wsURL, core.New(newSessionID()))
 	go l.run()
@@ -51,7 +53,13 @@ func New(address string, opts ...Option) (*Client, error) {
 }
 
 // Close closes the connection, fails calls in flight with ErrClosed, ends
-// every subscription, and waits for the client's goroutines to exit.
+// every subscription, drops the callbacks not yet started (none starts
+// after Close returns), and waits for the client's goroutines to exit.
+//
+// A callback (OnUpdate, WatchAuth, WatchConnectionState) may call Close.
+// Close then returns once all of the above is done except that it cannot
+// wait for the callback that called it: the callback goroutine exits when
+// that callback returns.
 func (c *Client) Close() error {
 	select {
 	case <-c.closing:
@@ -60,6 +68,7 @@ func (c *Client) Close() error {
 		close(c.quit)
 	}
 	<-c.done
+	c.cb.wait()
 	return nil
 }
 
@@ -89,8 +98,10 @@ func (c *Client) Subscribe(ctx context.Context, name string, args any) (*Subscri
 // OnUpdate subscribes to a query and calls fn with each new result, or with
 // a *FunctionError when the query fails. Calls are made in order, on a
 // goroutine of the client's that is shared by all callbacks; results of one
-// server transition are delivered in one batch. fn may call the client. The
-// returned function unsubscribes.
+// server transition are delivered in one batch. A callback slower than the
+// results skips to the latest, as Next does: while a call to fn waits for
+// its turn, a newer result replaces the one it carries. fn may call the
+// client, Close included. The returned function unsubscribes.
 func (c *Client) OnUpdate(ctx context.Context, name string, args any, fn func(*Result, error)) (unsubscribe func(), err error) {
 	if fn == nil {
 		return nil, fmt.Errorf("convex: OnUpdate needs a callback")
@@ -103,15 +114,20 @@ func (c *Client) OnUpdate(ctx context.Context, name string, args any, fn func(*R
 }
 
 func (c *Client) subscribe(ctx context.Context, name string, args any, fn func(*Result, error)) (*subscriber, error) {
+	path, err := checkPath(name)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := encodeArgs(args)
 	if err != nil {
 		return nil, fmt.Errorf("failed to subscribe to %s: %w", name, err)
 	}
-	sub := &subscriber{function: core.CanonicalPath(name), callback: fn}
+	canonical := path.Canonical()
+	sub := &subscriber{function: canonical, callback: fn}
 	if fn == nil { // only Subscription.Next waits on it
 		sub.notify = make(chan struct{}, 1)
 	}
-	if err := c.do(ctx, func(l *loop) { l.subscribe(sub, name, raw) }); err != nil {
+	if err := c.do(ctx, func(l *loop) { l.subscribe(sub, canonical, raw) }); err != nil {
 		return nil, err
 	}
 	return sub, nil
@@ -157,6 +173,9 @@ func (c *Client) Action(ctx context.Context, name string, args any, out any) err
 }
 
 func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args any, out any) error {
+	if _, err := checkPath(name); err != nil {
+		return err
+	}
 	raw, err := encodeArgs(args)
 	if err != nil {
 		return fmt.Errorf("failed to call %s: %w", name, err)

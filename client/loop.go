@@ -76,7 +76,7 @@ func newLoop(c *Client, wsURL string, st *core.Core) *loop {
 	initial := "InitialConnect"
 	return &loop{
 		c: c, wsURL: wsURL, log: c.opts.logger, core: st,
-		events: make(chan event, 64), ctx: ctx, cancel: cancel, cb: newDispatcher(),
+		events: make(chan event, 64), ctx: ctx, cancel: cancel, cb: c.cb,
 		subs: map[core.QueryToken][]*subscriber{}, pending: map[uint32]*pendingCall{},
 		lastCloseReason: &initial, watchers: map[*stateWatcher]struct{}{}, authWatchers: map[*authWatcher]struct{}{},
 	}
@@ -130,7 +130,7 @@ func (l *loop) shutdown() {
 			s.markClosed()
 		}
 	}
-	l.cb.close(true)
+	l.cb.close() // Close waits for the running callback, unless it is the caller
 	l.wg.Wait()
 }
 
@@ -317,11 +317,9 @@ func (l *loop) deliverQueries(tokens []core.QueryToken) {
 		logFunctionLines(l.log, KindQuery, path, qr.LogLines)
 		res, err := queryOutcome(path, qr)
 		for _, s := range set {
-			if s.callback == nil {
-				s.deliver(res, err)
-				continue
+			if call := s.deliver(res, err); call != nil {
+				batch = append(batch, call)
 			}
-			batch = append(batch, callbackFor(s, res, err))
 		}
 	}
 	if len(batch) > 0 {
@@ -330,17 +328,6 @@ func (l *loop) deliverQueries(tokens []core.QueryToken) {
 				fn()
 			}
 		})
-	}
-}
-
-func callbackFor(s *subscriber, res *Result, err error) func() {
-	return func() {
-		s.mu.Lock()
-		closed := s.closed
-		s.mu.Unlock()
-		if !closed {
-			s.callback(res, err)
-		}
 	}
 }
 
@@ -381,10 +368,8 @@ func (l *loop) subscribe(s *subscriber, name string, args []byte) {
 	l.subs[s.token] = append(l.subs[s.token], s)
 	if qr, ok := l.core.Result(s.token); ok {
 		res, err := queryOutcome(l.core.QueryPath(s.token), qr)
-		if s.callback == nil {
-			s.deliver(res, err)
-		} else {
-			l.cb.post(callbackFor(s, res, err))
+		if call := s.deliver(res, err); call != nil {
+			l.cb.post(call)
 		}
 	}
 }

@@ -15,20 +15,45 @@ type subscriber struct {
 	function string
 	callback func(*Result, error) // nil for Subscription.Next readers
 
-	mu     sync.Mutex
-	res    *Result
-	err    error
-	seq    uint64
-	closed bool
-	notify chan struct{}
+	mu        sync.Mutex
+	res       *Result
+	err       error
+	seq       uint64
+	closed    bool
+	scheduled bool // a call to callback is queued and has not started
+	notify    chan struct{}
 }
 
-func (s *subscriber) deliver(res *Result, err error) {
+// deliver makes res, err the subscriber's latest result. For a callback
+// subscriber it returns the call to queue on the dispatcher, or nil when a
+// call is already queued: that call will carry this result instead.
+func (s *subscriber) deliver(res *Result, err error) (call func()) {
 	s.mu.Lock()
 	s.res, s.err = res, err
 	s.seq++
+	if s.callback == nil {
+		s.mu.Unlock()
+		s.signal()
+		return nil
+	}
+	defer s.mu.Unlock()
+	if s.scheduled {
+		return nil
+	}
+	s.scheduled = true
+	return s.call
+}
+
+// call runs the callback with the latest result, unless the subscriber
+// closed meanwhile.
+func (s *subscriber) call() {
+	s.mu.Lock()
+	res, err, closed := s.res, s.err, s.closed
+	s.scheduled = false
 	s.mu.Unlock()
-	s.signal()
+	if !closed {
+		s.callback(res, err)
+	}
 }
 
 func (s *subscriber) signal() {

@@ -60,7 +60,7 @@ func (s *Server) parseAuthorize(q url.Values) (*authRequest, *authorizeError) {
 		return nil, &authorizeError{page: true, code: "invalid_client", description: "Invalid client ID '" + req.clientID + "'."}
 	}
 	s.mu.Lock()
-	allowed := s.redirectURIs[req.redirectURI]
+	allowed := s.redirectURIs[req.redirectURI] || s.loopbackMatch(req.redirectURI)
 	s.mu.Unlock()
 	if req.redirectURI == "" || !allowed {
 		return nil, &authorizeError{page: true, code: "invalid_redirect_uri", description: "The redirect URI '" + req.redirectURI + "' is not in this environment's allowlist."}

@@ -81,7 +81,10 @@ func (c *Client) ClearAuth() {
 
 // SetAdminAuth authenticates with an admin or deploy key, acting as the user
 // whose UserIdentityAttributes actingAs holds (nil for none): a map or struct
-// with tokenIdentifier, or issuer and subject.
+// with tokenIdentifier, or issuer and subject. The attributes the backend
+// knows must have its types (strings; emailVerified and phoneNumberVerified
+// booleans); other keys are custom claims. An identity the backend would
+// refuse is an error, and the client's auth is left as it was.
 func (c *Client) SetAdminAuth(key string, actingAs any) error {
 	raw, err := encodeActingAs(actingAs)
 	if err != nil {
@@ -94,7 +97,9 @@ func (c *Client) SetAdminAuth(key string, actingAs any) error {
 }
 
 // encodeActingAs encodes UserIdentityAttributes for an admin key; nil stays
-// nil.
+// nil. An identity the backend would refuse is an error here, at once:
+// over the sync protocol the backend answers it with a FatalError, over
+// HTTP with 400.
 func encodeActingAs(actingAs any) ([]byte, error) {
 	if actingAs == nil {
 		return nil, nil
@@ -106,7 +111,74 @@ func encodeActingAs(actingAs any) ([]byte, error) {
 	if b[0] != '{' {
 		return nil, fmt.Errorf("convex: acting-as identity must be an object, not %T", actingAs)
 	}
+	var attrs map[string]any
+	if err := values.Unmarshal(b, &attrs); err != nil {
+		return nil, fmt.Errorf("failed to encode acting-as identity: %w", err)
+	}
+	if err := checkActingAs(attrs); err != nil {
+		return nil, fmt.Errorf("convex: invalid acting-as identity: %w", err)
+	}
 	return b, nil
+}
+
+// identityBools are the UserIdentityAttributes that must be booleans; the
+// other named attributes (identityStrings) must be strings. Either may be
+// null, for absent. Any other key is a custom claim, of any type. From
+// UserIdentityAttributesJson in the backend's
+// crates/convex/sync_types/src/types/json.rs.
+var (
+	identityBools   = []string{"emailVerified", "phoneNumberVerified"}
+	identityStrings = []string{
+		"tokenIdentifier", "issuer", "subject", "name", "givenName", "familyName", "nickname",
+		"preferredUsername", "profileUrl", "pictureUrl", "websiteUrl", "email", "gender",
+		"birthday", "timezone", "language", "phoneNumber", "address", "updatedAt",
+	}
+)
+
+// checkActingAs applies the backend's rules for UserIdentityAttributes
+// (TryFrom<JsonValue> in crates/convex/sync_types/src/types/json.rs): the
+// named attributes have their types, and the identity has a
+// tokenIdentifier, or an issuer and a subject.
+func checkActingAs(attrs map[string]any) error {
+	for _, k := range identityStrings {
+		if v := attrs[k]; v != nil {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("%q must be a string, not %s", k, convexType(v))
+			}
+		}
+	}
+	for _, k := range identityBools {
+		if v := attrs[k]; v != nil {
+			if _, ok := v.(bool); !ok {
+				return fmt.Errorf("%q must be a boolean, not %s", k, convexType(v))
+			}
+		}
+	}
+	if attrs["tokenIdentifier"] == nil && (attrs["issuer"] == nil || attrs["subject"] == nil) {
+		return errors.New(`it needs "tokenIdentifier", or "issuer" and "subject"`)
+	}
+	return nil
+}
+
+// convexType names the Convex type of a value decoded into any.
+func convexType(v any) string {
+	switch v.(type) {
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case values.Int64:
+		return "an int64"
+	case string:
+		return "a string"
+	case []byte:
+		return "bytes"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // AuthState returns the authentication state.
@@ -179,7 +251,7 @@ func (l *loop) planFetch(f core.TokenFetch) {
 	}
 	l.fetchSeq++
 	seq, p := l.fetchSeq, l.provider
-	if p == nil {
+	if p == nil || l.failed != nil {
 		return
 	}
 	l.fetchTimer = time.AfterFunc(f.Delay, func() { l.post(fetchDue{seq: seq, fetch: f, provider: p}) })

@@ -20,10 +20,14 @@ type ConnectionState struct {
 	// TimeOfOldestInflightRequest is when the oldest unanswered request was
 	// made; zero when there is none.
 	TimeOfOldestInflightRequest time.Time
-	// LastError describes the last connection-level failure the client
-	// recovered from (a dropped socket, a FatalError, a protocol violation);
-	// empty when there was none.
+	// LastError describes the last connection-level failure (a dropped
+	// socket, a FatalError, a protocol violation); empty when there was
+	// none.
 	LastError string
+	// Failed is set once the client stopped for good after repeated
+	// FatalErrors from the deployment: it no longer connects, and calls
+	// fail with a *FatalError (whose text LastError holds).
+	Failed bool
 }
 
 // HasInflightRequests reports whether a mutation or action is unsettled.

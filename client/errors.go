@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/goconvex/convex/client/internal/udfpath"
 	"github.com/goconvex/convex/client/values"
 )
 
@@ -17,7 +18,38 @@ var (
 	// ErrNoErrorData is returned by ErrorData for an error that carries no
 	// ConvexError data.
 	ErrNoErrorData = errors.New("convex: error carries no ConvexError data")
+	// ErrInvalidFunctionPath matches the error of a call whose function
+	// path the deployment would refuse (for example "messages:li-st", or
+	// "/messages:list"). The call fails at once and nothing is sent; the
+	// error's text names the rule the path breaks.
+	ErrInvalidFunctionPath = errors.New("convex: invalid function path")
 )
+
+// checkPath parses a function path by the backend's rules (see package
+// udfpath); a bad one is an error matching ErrInvalidFunctionPath.
+func checkPath(name string) (udfpath.Path, error) {
+	p, err := udfpath.Parse(name)
+	if err != nil {
+		return udfpath.Path{}, fmt.Errorf("%w: %w", ErrInvalidFunctionPath, err)
+	}
+	return p, nil
+}
+
+// FatalError is the error of a client that stopped for good: the deployment
+// answered its session with a FatalError message (it found a message of
+// the client's invalid, which a reconnect does not change) maxFatalErrors
+// times in a row. Calls in flight then, later calls, and every subscription
+// fail with it; ConnectionState.Failed is set. Close the client and create
+// a new one to start over.
+type FatalError struct {
+	// Message is the server's text of the last FatalError, e.g.
+	// "WSMessageInvalidJson: Received Invalid JSON on websocket: …".
+	Message string
+}
+
+func (e *FatalError) Error() string {
+	return "convex: the deployment refused this client's session: " + e.Message
+}
 
 // FunctionKind says which kind of function failed.
 type FunctionKind byte
@@ -51,7 +83,8 @@ type FunctionError struct {
 	Message string
 	// Data is the ConvexError data the function threw, decoded as
 	// values.Unmarshal decodes into any; nil when the function threw
-	// another error. Use ErrorData for typed access.
+	// another error, and also for a ConvexError(null): IsConvexError tells
+	// the two apart. Use ErrorData for typed access.
 	Data any
 	// LogLines are the function's console output.
 	LogLines []string
@@ -69,11 +102,12 @@ func (e *FunctionError) Error() string {
 func (e *FunctionError) Unwrap() error { return e.cause }
 
 // IsConvexError reports whether the function threw a ConvexError, which
-// carries Data.
+// carries Data (possibly null: ConvexError(null)).
 func (e *FunctionError) IsConvexError() bool { return e.rawData != nil }
 
 // ErrorData decodes the ConvexError data carried by err (or an error it
-// wraps) into v. It returns ErrNoErrorData when err carries none.
+// wraps) into v; the data of a ConvexError(null) decodes as null. It
+// returns ErrNoErrorData when err is not a ConvexError.
 func ErrorData(err error, v any) error {
 	fe, ok := errors.AsType[*FunctionError](err)
 	if !ok || fe.rawData == nil {

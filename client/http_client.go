@@ -52,16 +52,23 @@ func NewHTTPClient(address string, opts ...Option) (*HTTPClient, error) {
 	return &HTTPClient{address: address, hc: hc, log: o.logger}, nil
 }
 
-// SetAuth makes requests carry a user's JWT.
+// SetAuth makes requests carry a user's JWT; "" makes them anonymous, as
+// ClearAuth does. (The JS ConvexHttpClient sends no header for an empty
+// token; a bare "Bearer" would make the backend answer 400 to every
+// request: extract_bearer_token in crates/authentication/src/lib.rs.)
 func (h *HTTPClient) SetAuth(token string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.authz = "Bearer " + token
+	h.authz = ""
+	if token != "" {
+		h.authz = "Bearer " + token
+	}
 }
 
 // SetAdminAuth makes requests carry an admin or deploy key, acting as the
 // user whose identity attributes actingAs holds (nil for none; a map or
-// struct with tokenIdentifier, or issuer and subject).
+// struct with tokenIdentifier, or issuer and subject, checked as
+// Client.SetAdminAuth checks it).
 func (h *HTTPClient) SetAdminAuth(key string, actingAs any) error {
 	v := key
 	if actingAs != nil {
@@ -129,6 +136,9 @@ type udfResponse struct {
 }
 
 func (h *HTTPClient) run(ctx context.Context, kind FunctionKind, endpoint, name string, args any, out any) error {
+	if _, err := checkPath(name); err != nil {
+		return err
+	}
 	rawArgs, err := encodeArgs(args)
 	if err != nil {
 		return fmt.Errorf("failed to call %s: %w", name, err)
@@ -181,8 +191,11 @@ func (h *HTTPClient) run(ctx context.Context, kind FunctionKind, endpoint, name 
 		}
 		return decodeInto(name, r.Value, out)
 	case "error":
+		// errorData is absent unless the function threw a ConvexError, and
+		// null for a ConvexError(null) (UdfResponse in
+		// crates/local_backend/src/public_api.rs): keep the null.
 		var data []byte
-		if len(r.ErrorData) > 0 && string(r.ErrorData) != "null" {
+		if len(r.ErrorData) > 0 {
 			if err := values.Validate(r.ErrorData); err == nil {
 				data = r.ErrorData
 			}

@@ -44,6 +44,14 @@ type loop struct {
 	reconnectSeq    int
 	assembler       protocol.ChunkAssembler
 	lastFrameAt     time.Time
+	// fatalErrors counts the FatalErrors since the session last synced past
+	// a reconnect; at maxFatalErrors the client stops for good with
+	// failed set.
+	fatalErrors int
+	failed      *FatalError
+	// ignored holds the unknown message and modification types already
+	// logged (see ignoreOnce).
+	ignored map[string]bool
 
 	watchers  map[*stateWatcher]struct{}
 	lastState ConnectionState
@@ -134,8 +142,12 @@ func (l *loop) shutdown() {
 	l.wg.Wait()
 }
 
-// connect opens a new socket in the background.
+// connect opens a new socket in the background, unless the client failed
+// for good.
 func (l *loop) connect() {
+	if l.failed != nil {
+		return
+	}
 	l.sockSeq++
 	s := newSocket(l, l.sockSeq)
 	l.sock = s
@@ -251,6 +263,10 @@ func (l *loop) onFrame(data []byte) {
 		l.protocolError("MalformedServerMessage", fmt.Errorf("failed to decode server message: %w", err))
 		return
 	}
+	if m, ok := msg.(*protocol.Unknown); ok {
+		l.ignoreOnce("message", m.Type)
+		return
+	}
 	if chunk, ok := msg.(*protocol.TransitionChunk); ok {
 		t, err := l.assembler.Add(chunk)
 		if err != nil {
@@ -265,16 +281,100 @@ func (l *loop) onFrame(data []byte) {
 		l.log.Warn("convex: discarding partial TransitionChunks", "received", fmt.Sprintf("%T", msg))
 		l.assembler.Reset()
 	}
+	if t, ok := msg.(*protocol.Transition); ok {
+		for _, typ := range t.Skipped {
+			l.ignoreOnce("modification", typ)
+		}
+	}
 	u, err := l.core.Receive(msg, time.Now())
 	if err != nil {
-		if _, ok := errors.AsType[*core.FatalServerError](err); ok {
-			l.protocolError("FatalError", err)
+		if fe, ok := errors.AsType[*core.FatalServerError](err); ok {
+			l.onFatalError(fe)
 		} else {
 			l.protocolError("InvalidStartVersion", err)
 		}
 		return
 	}
 	l.apply(u)
+}
+
+// ignoreOnce notes a message or modification of a type this client does
+// not know (a newer server's), which it ignores as the JS client does: at
+// DEBUG, once per type (and for at most 64 types).
+func (l *loop) ignoreOnce(what, typ string) {
+	key := what + ":" + typ
+	if l.ignored[key] || len(l.ignored) >= 64 {
+		return
+	}
+	if l.ignored == nil {
+		l.ignored = map[string]bool{}
+	}
+	l.ignored[key] = true
+	l.log.Debug("convex: ignoring a server "+what+" of an unknown type", "type", typ)
+}
+
+// maxFatalErrors is how many FatalErrors in a row (without the session
+// syncing past a reconnect in between) the client takes before it stops.
+// The backend sends FatalError for a message of the client's that it
+// refuses (a malformed message, a bad function path or acting-as identity,
+// a query set version that does not follow; the sync worker's
+// deterministic user errors, crates/local_backend/src/subs/mod.rs), then
+// closes the socket. A reconnect resends the same state, so the same
+// answer is likely: a few tries ride out a passing cause, and then the
+// client stops instead of looping forever.
+const maxFatalErrors = 3
+
+// onFatalError handles a FatalError: it is logged at ERROR and recorded in
+// the connection state; the client reconnects with backoff, and at the
+// maxFatalErrors-th in a row it stops for good (fail).
+func (l *loop) onFatalError(fe *core.FatalServerError) {
+	l.fatalErrors++
+	if l.fatalErrors >= maxFatalErrors {
+		l.log.Error("convex: the deployment reported a fatal error again; the client stops", "error", fe.Message, "fatalErrors", l.fatalErrors)
+		l.fail(&FatalError{Message: fe.Message})
+		return
+	}
+	l.lastError = fe.Error()
+	l.log.Error("convex: the deployment reported a fatal error; reconnecting", "error", fe.Message, "fatalErrors", l.fatalErrors, "max", maxFatalErrors)
+	l.closeAndReconnect("FatalError", false)
+}
+
+// fail stops the client for good: no more sockets, every call in flight
+// fails with err, every subscription gets err, and later calls fail with
+// it at once. Only Close is left to do.
+func (l *loop) fail(err *FatalError) {
+	l.failed = err
+	l.lastError = err.Error()
+	l.stopReconnectTimer()
+	if l.fetchTimer != nil {
+		l.fetchTimer.Stop()
+	}
+	l.fetchSeq++ // a fetch in flight is ignored when it ends
+	l.core.Abandon()
+	for id, p := range l.pending {
+		p.ch <- callResult{err: err}
+		delete(l.pending, id)
+	}
+	if l.sock != nil {
+		reason := "FatalError"
+		l.lastCloseReason = &reason
+		l.dropSocket(reason)
+	}
+	var batch []func()
+	for _, set := range l.subs {
+		for _, s := range set {
+			if call := s.deliver(nil, err); call != nil {
+				batch = append(batch, call)
+			}
+		}
+	}
+	if len(batch) > 0 {
+		l.cb.post(func() {
+			for _, fn := range batch {
+				fn()
+			}
+		})
+	}
 }
 
 // protocolError reports a violation the client recovers from by
@@ -299,6 +399,7 @@ func (l *loop) apply(u core.Update) {
 	l.applyAuth(u.Auth)
 	if u.SyncedPastReconnect && l.connected {
 		l.backoff.Reset()
+		l.fatalErrors = 0
 	}
 }
 
@@ -366,6 +467,12 @@ func (l *loop) failLostActions() {
 func (l *loop) subscribe(s *subscriber, name string, args []byte) {
 	s.token = l.core.Subscribe(name, args, "")
 	l.subs[s.token] = append(l.subs[s.token], s)
+	if l.failed != nil {
+		if call := s.deliver(nil, l.failed); call != nil {
+			l.cb.post(call)
+		}
+		return
+	}
 	if qr, ok := l.core.Result(s.token); ok {
 		res, err := queryOutcome(l.core.QueryPath(s.token), qr)
 		if call := s.deliver(res, err); call != nil {
@@ -391,6 +498,10 @@ func (l *loop) unsubscribe(s *subscriber) {
 }
 
 func (l *loop) request(kind FunctionKind, name string, args []byte, ch chan callResult) {
+	if l.failed != nil {
+		ch <- callResult{err: l.failed}
+		return
+	}
 	var id uint32
 	if kind == KindAction {
 		id = l.core.Action(name, args, "", now())
@@ -411,6 +522,7 @@ func (l *loop) connectionState() ConnectionState {
 		InflightActions:             st.InflightActions,
 		TimeOfOldestInflightRequest: st.OldestInflight,
 		LastError:                   l.lastError,
+		Failed:                      l.failed != nil,
 	}
 }
 

@@ -40,7 +40,14 @@ func (s *socket) dial(url string, timeout time.Duration) {
 	defer s.l.wg.Done()
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	defer cancel()
-	conn, err := transport.Dial(ctx, url, transport.DialOptions{Header: map[string]string{"Convex-Client": clientHeader}})
+	// No Convex-Client header, as from the JS client: the backend then
+	// takes the client version from the URL (/api/<ProtocolVersion>/sync,
+	// an npm version) and splits large Transitions into TransitionChunks,
+	// which it does only for npm clients from 1.28 on
+	// (new_sync_worker_config in crates/local_backend/src/subs/mod.rs;
+	// client_version_from_req_parts in crates/common/src/http/mod.rs). With
+	// the header it would send every Transition whole, however large.
+	conn, err := transport.Dial(ctx, url, transport.DialOptions{})
 	if err != nil {
 		s.post(socketClosed{s: s, err: err})
 		return

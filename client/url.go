@@ -7,13 +7,16 @@ import (
 
 // ProtocolVersion is the version of the official convex npm client whose
 // sync protocol this client speaks. It goes into the sync URL, where the
-// server reads it (spec §1.1–1.2).
+// server reads it (spec §1.1–1.2): the backend treats the socket as that
+// npm client's, and so sends it TransitionChunks (npm 1.28 and later).
 const ProtocolVersion = "1.48.0"
 
-// Version is this client's version, sent in the Convex-Client header.
+// Version is this client's version, sent in the Convex-Client header of
+// HTTPClient's requests.
 const Version = "0.1.0"
 
-// clientHeader is the Convex-Client header value, where headers can be sent.
+// clientHeader is the Convex-Client header value of HTTP requests. The sync
+// socket sends none (see socket.dial).
 const clientHeader = "goconvex-" + Version
 
 // checkDeploymentURL validates a deployment URL as the JS client does (skip

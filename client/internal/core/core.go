@@ -46,8 +46,10 @@ type Update struct {
 	SyncedPastReconnect bool
 }
 
-// FatalServerError is returned for a FatalError message. The JS client stops
-// for good; this client drops the socket and reconnects.
+// FatalServerError is returned for a FatalError message: the deployment
+// judged a message of this client's invalid and closes the socket. The JS
+// client stops for good; this client reconnects a bounded number of times,
+// then stops (see the client package).
 type FatalServerError struct{ Message string }
 
 func (e *FatalServerError) Error() string { return "server reported a fatal error: " + e.Message }
@@ -203,7 +205,8 @@ func (c *Core) Closed() {
 }
 
 // Subscribe adds a subscriber to a query; args is the encoded argument
-// object. Subscribers of equal queries share one server query.
+// object. The query goes out under its canonical path. Subscribers of equal
+// queries share one server query.
 func (c *Core) Subscribe(path string, args json.RawMessage, componentPath string) QueryToken {
 	token, mod := c.local.subscribe(path, args, componentPath)
 	if mod != nil {
@@ -347,6 +350,14 @@ func (c *Core) observe(ts protocol.TS) {
 
 // Requests summarizes the requests in flight.
 func (c *Core) Requests() RequestStats { return c.requests.stats() }
+
+// Abandon forgets every mutation and action not settled yet, and returns
+// their request ids in order, for the client to fail them: it stopped for
+// good and will not send them.
+func (c *Core) Abandon() []uint32 {
+	c.outbox = nil
+	return c.requests.abandon()
+}
 
 // ConnectionLost fails the actions sent on the socket that just closed: they
 // may or may not have run, and their results cannot arrive on another

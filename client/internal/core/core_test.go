@@ -264,10 +264,11 @@ func TestCanonicalPath(t *testing.T) {
 		"messages.js:list": "messages:list",
 		"messages":         "messages:default",
 		"dir/file:fn":      "dir/file:fn",
-		"a:b:c":            "a:b:c",
+		"dir/file.js:fn":   "dir/file:fn",
+		"a:b:c":            "a:b:c", // refused by the client before it gets here
 		"messages.js":      "messages:default",
 	} {
-		require.Equal(t, want, CanonicalPath(in), in)
+		require.Equal(t, want, canonicalPath(in), in)
 	}
 }
 

@@ -5,7 +5,28 @@ import (
 	"slices"
 
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/client/internal/udfpath"
 )
+
+// QueryToken identifies a query by its canonical path and encoded
+// arguments; subscriptions with equal tokens share one server query.
+type QueryToken string
+
+func makeQueryToken(canonicalPath string, args []byte) QueryToken {
+	return QueryToken(canonicalPath + "\x00" + string(args))
+}
+
+// canonicalPath returns the form of path that identifies a query, as the
+// JS client's canonicalizeUdfPath gives it: "messages" is
+// "messages:default", and "messages.js:list" is "messages:list"
+// (udfpath.Path.Canonical). The client refuses a path the backend would
+// refuse before it reaches Core; one that does not parse is kept as it is.
+func canonicalPath(path string) string {
+	if p, err := udfpath.Parse(path); err == nil {
+		return p.Canonical()
+	}
+	return path
+}
 
 // localQuery is one query the client wants results for.
 type localQuery struct {
@@ -46,7 +67,7 @@ func newLocalQueries() *localQueries {
 // subscribe adds a subscriber to the query and returns its token, and the
 // ModifyQuerySet to send when the query is new (nil otherwise).
 func (l *localQueries) subscribe(path string, args json.RawMessage, componentPath string) (QueryToken, *protocol.ModifyQuerySet) {
-	path = CanonicalPath(path)
+	path = canonicalPath(path)
 	token := makeQueryToken(path, args)
 	if q, ok := l.byToken[token]; ok {
 		q.subscribers++

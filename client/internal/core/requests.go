@@ -330,6 +330,24 @@ func (rs *requests) restart() []Completion {
 	return failed
 }
 
+// abandon forgets every unsettled request, sent or not, and returns their
+// ids in request id order: the client stopped for good.
+func (rs *requests) abandon() []uint32 {
+	var ids []uint32
+	for _, r := range rs.order {
+		if !r.settled {
+			ids = append(ids, r.id)
+			rs.remove(r.id)
+		}
+	}
+	rs.compact()
+	rs.awaitingTS = nil
+	rs.queued = [numKinds][]*request{}
+	clear(rs.unanswered)
+	rs.inWindow = [numKinds]int{}
+	return ids
+}
+
 // hasOlderThanRestart reports whether a request from before the last
 // reconnect is still unsettled.
 func (rs *requests) hasOlderThanRestart() bool { return rs.older > 0 }

@@ -73,11 +73,9 @@ func TestDecodeServerMessageLeniency(t *testing.T) {
 func TestDecodeServerMessageErrors(t *testing.T) {
 	for name, frame := range map[string]string{
 		"not json":           `{"type":`,
-		"unknown type":       `{"type":"Hello"}`,
 		"no versions":        `{"type":"Transition","modifications":[]}`,
 		"bad ts":             `{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AQ=="},"endVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"modifications":[]}`,
 		"unpadded ts":        `{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"6PNC8qOl6xg"},"endVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"modifications":[]}`,
-		"unknown mod":        `{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"modifications":[{"type":"QueryMoved","queryId":1}]}`,
 		"mod without id":     `{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"modifications":[{"type":"QueryRemoved"}]}`,
 		"negative querySet":  `{"type":"Transition","startVersion":{"querySet":-1,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"modifications":[]}`,
 		"response no id":     `{"type":"MutationResponse","success":true,"result":1,"ts":"AAAAAAAAAAA="}`,

@@ -35,7 +35,9 @@ type StateModification struct {
 	// Value is the encoded result of a QueryUpdated (null when absent).
 	Value json.RawMessage
 	// ErrorMessage and ErrorData describe a QueryFailed; ErrorData is the
-	// encoded ConvexError data, nil when the error is not a ConvexError.
+	// encoded ConvexError data, nil when the error is not a ConvexError
+	// (and "null" for a ConvexError(null): the backend keeps a null
+	// errorData, see deserialize_some in crates/convex/sync_types/src/types/json.rs).
 	ErrorMessage string
 	ErrorData    json.RawMessage
 	LogLines     []string
@@ -53,6 +55,10 @@ type Transition struct {
 	ClientClockSkew *float64
 	// ServerTS is the server's wall clock in nanoseconds; nil encodes as null.
 	ServerTS *int64
+	// Skipped lists the types of the modifications that were left out
+	// because this client does not know them (a newer server's); it is not
+	// encoded.
+	Skipped []string
 }
 
 // TransitionChunk is one part of a Transition too large for one frame (spec §4.2).
@@ -71,8 +77,10 @@ type MutationResponse struct {
 	// as a JSON string on failure.
 	Result json.RawMessage
 	// TS is the commit timestamp of a successful mutation.
-	TS        *TS
-	LogLines  []string
+	TS       *TS
+	LogLines []string
+	// ErrorData is the encoded ConvexError data of a failure; nil when the
+	// error is not a ConvexError, "null" for a ConvexError(null).
 	ErrorData json.RawMessage
 }
 
@@ -82,8 +90,10 @@ type ActionResponse struct {
 	Success   bool
 	// Result is the encoded return value on success, or the error message
 	// as a JSON string on failure.
-	Result    json.RawMessage
-	LogLines  []string
+	Result   json.RawMessage
+	LogLines []string
+	// ErrorData is the encoded ConvexError data of a failure; nil when the
+	// error is not a ConvexError, "null" for a ConvexError(null).
 	ErrorData json.RawMessage
 }
 
@@ -105,6 +115,13 @@ type FatalError struct {
 // Ping is the server's keepalive (spec §4.7).
 type Ping struct{}
 
+// Unknown is a server message of a type this client does not know, from a
+// newer server. The JS client ignores such messages and keeps the socket;
+// so does this client.
+type Unknown struct {
+	Type string
+}
+
 func (*Transition) serverMessage()       {}
 func (*TransitionChunk) serverMessage()  {}
 func (*MutationResponse) serverMessage() {}
@@ -112,6 +129,7 @@ func (*ActionResponse) serverMessage()   {}
 func (*AuthError) serverMessage()        {}
 func (*FatalError) serverMessage()       {}
 func (*Ping) serverMessage()             {}
+func (*Unknown) serverMessage()          {}
 
 // AppendWire implements ServerMessage.
 func (m *Transition) AppendWire(dst []byte) []byte {
@@ -244,6 +262,13 @@ func (m *FatalError) AppendWire(dst []byte) []byte {
 // AppendWire implements ServerMessage.
 func (*Ping) AppendWire(dst []byte) []byte { return append(dst, `{"type":"Ping"}`...) }
 
+// AppendWire implements ServerMessage: the type alone.
+func (m *Unknown) AppendWire(dst []byte) []byte {
+	dst = append(dst, `{"type":`...)
+	dst = appendString(dst, m.Type)
+	return append(dst, '}')
+}
+
 // wireVersion is a StateVersion as it arrives, before its ts is parsed.
 type wireVersion struct {
 	QuerySet uint32
@@ -297,8 +322,11 @@ type wireModification struct {
 }
 
 // DecodeServerMessage parses one server frame. It returns an error for a
-// frame that is not valid Convex JSON, has an unknown type, or lacks a
-// required field; unknown fields are ignored.
+// frame that is not valid JSON, lacks a required field, or carries a value
+// (a result, errorData) that is not valid Convex JSON. What a newer server
+// may add is left out, as the JS client ignores it: an unknown message type
+// decodes as *Unknown, a modification of an unknown type is dropped from
+// its Transition (and named in Skipped), and unknown fields are skipped.
 func DecodeServerMessage(data []byte) (ServerMessage, error) {
 	w, err := decodeWire(data)
 	if err != nil {
@@ -328,6 +356,12 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 		}
 		t.Modifications = make([]StateModification, 0, len(w.Modifications))
 		for _, mod := range w.Modifications {
+			switch mod.Type {
+			case QueryUpdated, QueryFailed, QueryRemoved:
+			default:
+				t.Skipped = append(t.Skipped, mod.Type)
+				continue
+			}
 			if mod.QueryID == nil {
 				return nil, errors.New("state modification needs a queryId")
 			}
@@ -340,12 +374,7 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 				}
 			case QueryFailed:
 				s.ErrorMessage = mod.ErrorMessage
-				if !isNull(json.RawMessage(mod.ErrorData)) {
-					s.ErrorData = json.RawMessage(mod.ErrorData)
-				}
-			case QueryRemoved:
-			default:
-				return nil, fmt.Errorf("unknown state modification type %q", mod.Type)
+				s.ErrorData = errorData(mod.ErrorData)
 			}
 			t.Modifications = append(t.Modifications, s)
 		}
@@ -357,8 +386,8 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 			return nil, fmt.Errorf("%s needs a requestId", w.Type)
 		}
 		var errData json.RawMessage
-		if !w.Success && !isNull(json.RawMessage(w.ErrorData)) {
-			errData = json.RawMessage(w.ErrorData)
+		if !w.Success {
+			errData = errorData(w.ErrorData)
 		}
 		result := json.RawMessage(w.Result)
 		if w.Type == "ActionResponse" {
@@ -387,8 +416,19 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 	case "Ping":
 		return &Ping{}, nil
 	default:
-		return nil, fmt.Errorf("unknown server message type %q", w.Type)
+		return &Unknown{Type: w.Type}, nil
 	}
+}
+
+// errorData keeps a failure's errorData as it came: nil when the field was
+// absent (not a ConvexError), "null" for a ConvexError(null). The backend
+// tells the two apart (deserialize_some in
+// crates/convex/sync_types/src/types/json.rs), and so does the JS client.
+func errorData(raw values.Raw) json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	return json.RawMessage(raw)
 }
 
 // ErrorMessage returns the error text of a failed response: its Result when

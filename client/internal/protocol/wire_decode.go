@@ -8,13 +8,16 @@ import (
 )
 
 // decodeWire reads a server frame into a wireServerMessage in one pass,
-// without reflection. Unknown fields are skipped (still checked as Convex
-// JSON); null reads as absent.
+// without reflection. The envelope is read as plain JSON (the backend puts
+// no value limits on it, e.g. on the number of modifications); only the
+// Convex values it carries (value, result, errorData) are checked as Convex
+// JSON. Unknown fields are skipped whatever JSON they hold, as the JS client
+// ignores them; null reads as absent.
 func decodeWire(data []byte) (wireServerMessage, error) {
 	var w wireServerMessage
 	r := wireReader{dec: values.NewDecoder(data)}
 	dec := r.dec
-	dec.Object(func(key []byte) {
+	dec.JSONObject(func(key []byte) {
 		switch string(key) {
 		case "type":
 			w.Type = dec.String()
@@ -23,7 +26,7 @@ func decodeWire(data []byte) (wireServerMessage, error) {
 		case "endVersion":
 			w.EndVersion = r.version()
 		case "modifications":
-			dec.Array(func() { w.Modifications = append(w.Modifications, r.modification()) })
+			dec.JSONArray(func() { w.Modifications = append(w.Modifications, r.modification()) })
 		case "clientClockSkew":
 			w.ClientClockSkew = orNil(dec, dec.Number)
 		case "serverTs":
@@ -55,7 +58,7 @@ func decodeWire(data []byte) (wireServerMessage, error) {
 		case "authUpdateAttempted":
 			w.AuthUpdateAttempted = orNil(dec, dec.Bool)
 		default:
-			dec.Skip()
+			dec.SkipJSON()
 		}
 	})
 	if err := dec.End(); err != nil {
@@ -76,7 +79,7 @@ func (r *wireReader) version() *wireVersion {
 		return nil
 	}
 	v := &wireVersion{}
-	r.dec.Object(func(key []byte) {
+	r.dec.JSONObject(func(key []byte) {
 		switch string(key) {
 		case "querySet":
 			v.QuerySet = r.uint32("querySet")
@@ -85,7 +88,7 @@ func (r *wireReader) version() *wireVersion {
 		case "ts":
 			v.TS = r.dec.String()
 		default:
-			r.dec.Skip()
+			r.dec.SkipJSON()
 		}
 	})
 	return v
@@ -93,7 +96,7 @@ func (r *wireReader) version() *wireVersion {
 
 func (r *wireReader) modification() wireModification {
 	var m wireModification
-	r.dec.Object(func(key []byte) {
+	r.dec.JSONObject(func(key []byte) {
 		switch string(key) {
 		case "type":
 			m.Type = r.dec.String()
@@ -110,7 +113,7 @@ func (r *wireReader) modification() wireModification {
 		case "journal":
 			m.Journal = r.dec.Raw()
 		default:
-			r.dec.Skip()
+			r.dec.SkipJSON()
 		}
 	})
 	return m
@@ -121,7 +124,7 @@ func (r *wireReader) strings() []string {
 		return nil
 	}
 	out := []string{}
-	r.dec.Array(func() { out = append(out, r.dec.String()) })
+	r.dec.JSONArray(func() { out = append(out, r.dec.String()) })
 	return out
 }
 

@@ -8,10 +8,25 @@ import (
 	"fmt"
 )
 
-// ReadLimit is the largest frame the client accepts. Function results are
-// capped at 16 MiB by the server, and a Transition may carry several of
-// them when the server does not split it into chunks.
-const ReadLimit = 128 << 20
+// ReadLimit is the largest frame the client accepts: more than the largest
+// frame the backend can send it. The backend puts no limit on a frame
+// itself; what bounds one (crates/ of get-convex/convex-backend):
+//
+//   - A Transition whose estimated size (heap_size) is above 5,000,000 bytes
+//     is split into TransitionChunks of at most 5,000,000 bytes of its JSON
+//     (MAX_MESSAGE_SIZE in local_backend/src/subs/mod.rs), for npm clients
+//     from 1.28, as which this client connects. A chunk's frame is at most
+//     twice that (its text escaped as a JSON string); a Transition sent
+//     whole is at most about 6 × 5,000,000 bytes (JSON spells a value in at
+//     most ~6 times its estimated size: "" for one byte).
+//   - Mutation and action responses are never split. A result is at most
+//     16 MiB by the backend's measure (FUNCTION_MAX_RESULT_SIZE in
+//     common/src/knobs.rs; 24 MiB for system functions,
+//     SYSTEM_FUNCTION_MAX_RESULT_SIZE), so at most 6 × 24 MiB of JSON, and
+//     its log lines at most 256 lines of 32,768 bytes (MAX_LOG_LINES,
+//     MAX_LOG_LINE_LENGTH in isolate/src/environment/helpers/mod.rs), 6 × 8
+//     MiB of JSON: 192 MiB in all, in the worst case.
+const ReadLimit = 256 << 20
 
 // Conn is an open WebSocket carrying text frames.
 type Conn interface {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -49,7 +48,9 @@ type ClientCredentialsSource struct {
 	cfg ClientCredentialsConfig
 	now func() time.Time
 
-	mu  sync.Mutex // held while fetching: concurrent callers share the result
+	// sem is held while fetching, so concurrent callers share the result;
+	// waiting for it honours the caller's ctx. It guards cur.
+	sem chan struct{}
 	cur *Token
 }
 
@@ -65,7 +66,7 @@ func NewClientCredentialsSource(cfg ClientCredentialsConfig) (*ClientCredentials
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
 	}
-	c := &ClientCredentialsSource{cfg: cfg, now: cfg.Now}
+	c := &ClientCredentialsSource{cfg: cfg, now: cfg.Now, sem: make(chan struct{}, 1)}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -73,9 +74,15 @@ func NewClientCredentialsSource(cfg ClientCredentialsConfig) (*ClientCredentials
 }
 
 // Token returns a fresh access token; see ClientCredentialsSource.
+//
+// A caller waiting for another's fetch gives up when its ctx ends, with an
+// error matching ErrTransient.
 func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) (*Token, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	unlock, err := acquire(ctx, c.sem)
+	if err != nil {
+		return nil, transient(err)
+	}
+	defer unlock()
 	if !forceRefresh && c.cur.fresh(c.now()) {
 		t := *c.cur
 		return &t, nil

@@ -28,7 +28,8 @@ var (
 	ErrAccessDenied = errors.New("authkit: sign-in denied")
 	// ErrStateMismatch: the browser came back with a state that is not the
 	// one this flow sent (a stale tab, or a forged request); nothing was
-	// exchanged.
+	// exchanged. SignInWithBrowser no longer returns it (it ignores such
+	// callbacks and keeps waiting); it is kept for programs that check it.
 	ErrStateMismatch = errors.New("authkit: sign-in state mismatch")
 	// ErrDeviceCodeExpired: the device code expired before anyone
 	// approved it; start the flow again.
@@ -184,9 +185,11 @@ type callbackResult struct {
 // code_verifier (no secret). The browser is opened with OpenBrowser (or
 // WithBrowserOpener); when that fails the URL is printed.
 //
-// A callback with another state fails with ErrStateMismatch without any
-// exchange; error=access_denied fails with ErrAccessDenied; any other
-// error parameter with an error naming it. Give ctx a deadline: the user
+// A callback with another state is answered 400 and ignored, without any
+// exchange: the flow keeps waiting for its own (any web page could request
+// the loopback URL, and must not be able to end the sign-in).
+// error=access_denied with the right state fails with ErrAccessDenied; any
+// other error parameter with an error naming it. Give ctx a deadline: the user
 // may never come back. The result is ready for Session.Save.
 func SignInWithBrowser(ctx context.Context, cfg Config, opts ...SignInOption) (*StoredSession, error) {
 	if cfg.ClientID == "" {
@@ -215,9 +218,10 @@ func SignInWithBrowser(ctx context.Context, cfg Config, opts ...SignInOption) (*
 		}
 		q := r.URL.Query()
 		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
-			handled = true
-			writeCallbackPage(w, http.StatusBadRequest, "Sign-in failed", "The sign-in response does not belong to this attempt. Start again from the terminal.")
-			results <- callbackResult{err: ErrStateMismatch}
+			// Not ours: a stale tab, or any web page the user has open
+			// requesting this loopback URL. It must not end the sign-in
+			// under way, so it is answered and otherwise ignored.
+			writeCallbackPage(w, http.StatusBadRequest, "Sign-in failed", "The sign-in response does not belong to this attempt. Finish the sign-in in the window the terminal opened.")
 			return
 		}
 		if e := q.Get("error"); e != "" {

@@ -32,7 +32,7 @@ type HTTPClient struct {
 	mu    sync.Mutex
 	authz string // the Authorization header, empty when signed out
 
-	mutations sync.Mutex // serializes mutations
+	mutations chan struct{} // one slot: serializes mutations; waiting honours ctx
 }
 
 // NewHTTPClient returns an HTTP client for the deployment at address. It
@@ -49,7 +49,7 @@ func NewHTTPClient(address string, opts ...Option) (*HTTPClient, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &HTTPClient{address: address, hc: hc, log: o.logger}, nil
+	return &HTTPClient{address: address, hc: hc, log: o.logger, mutations: make(chan struct{}, 1)}, nil
 }
 
 // SetAuth makes requests carry a user's JWT; "" makes them anonymous, as
@@ -97,10 +97,15 @@ func (h *HTTPClient) Query(ctx context.Context, name string, args any, out any) 
 }
 
 // Mutation runs a mutation and decodes its result into out. Mutations of
-// one HTTPClient run one after the other.
+// one HTTPClient run one after the other; one waiting for its turn gives up
+// with ctx's error when ctx ends.
 func (h *HTTPClient) Mutation(ctx context.Context, name string, args any, out any) error {
-	h.mutations.Lock()
-	defer h.mutations.Unlock()
+	select {
+	case h.mutations <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-h.mutations }()
 	return h.run(ctx, KindMutation, "mutation", name, args, out)
 }
 

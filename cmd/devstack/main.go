@@ -30,11 +30,11 @@ func main() {
 	flag.DurationVar(&cfg.tokenLifetime, "token-lifetime", 5*time.Minute, "lifetime of the access tokens the issuer mints")
 	flag.BoolVar(&cfg.e2eControl, "e2e-control", false, "serve test-only fault injection endpoints under /_e2e/ on the app server")
 	infoFile := flag.String("info-file", "", "write the stack's URLs as JSON to this file once it is listening")
-	verbose := flag.Bool("v", false, "log every request and frame")
+	flag.BoolVar(&cfg.verbose, "v", false, "log every frame to and from the deployment, its connection events, and every request to the app server")
 	flag.Parse()
 
 	level := slog.LevelInfo
-	if *verbose {
+	if cfg.verbose {
 		level = slog.LevelDebug
 	}
 	cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
@@ -23,6 +25,9 @@ type config struct {
 	appDir                           string
 	tokenLifetime                    time.Duration
 	logger                           *slog.Logger
+	// verbose logs every frame to and from the deployment and every
+	// request to the app server, at debug level.
+	verbose bool
 	// e2eControl serves the test-only fault injection endpoints under
 	// /_e2e/ (see e2eControl).
 	e2eControl bool
@@ -44,6 +49,12 @@ var users = []authkittest.User{
 	authkittest.DemoUser,
 	{ID: "user_01DEM0USER0000000000000002", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Password: "password"},
 }
+
+// bot is the dev stack's machine identity for examples/bot: a WorkOS
+// Connect M2M application whose client_credentials tokens the deployment
+// accepts (a third provider, as authkit.M2MConvexProvider describes). Its
+// messages appear under its client id, not as one of the users.
+var bot = authkittest.M2MApp{ClientID: "demo-bot", ClientSecret: "demo-bot-secret"}
 
 // appConfig is what the example app reads at /config.json to find the
 // deployment and the issuer.
@@ -73,19 +84,35 @@ func start(cfg config) (*stack, error) {
 		authkittest.WithHomepageURL(appURL+"/"),
 		// Like a WorkOS JWT template: Convex functions see the user's name.
 		authkittest.WithJWTTemplate(authkittest.NameEmailTemplate),
+		authkittest.WithM2MApps(bot),
 	)
 	clientID := ak.ClientID()
+	m2m := authkit.M2MConvexProvider(ak.M2MIssuer(), clientID)
 	var e2e *e2eControl
 	cxOpts := []convextest.Option{
 		convextest.WithAddr(cfg.convexAddr),
 		convextest.WithLogger(cfg.logger),
 		// The seed's two WorkOS providers (convex/auth.config.ts), with the
-		// keys of the local issuer.
-		convextest.WithAuth(devauth.ConvexProviders(ak)...),
+		// keys of the local issuer, and the bot's.
+		convextest.WithAuth(append(devauth.ConvexProviders(ak),
+			convextest.AuthProvider{Issuer: m2m.Issuer, ApplicationID: m2m.ApplicationID, Algorithm: m2m.Algorithm, JWKS: m2m.JWKS})...),
 	}
+	var observers []func(convextest.Direction, uint64, []byte)
 	if cfg.e2eControl {
 		e2e = &e2eControl{}
-		cxOpts = append(cxOpts, convextest.WithFrameObserver(e2e.observe))
+		observers = append(observers, e2e.observe)
+	}
+	if cfg.verbose {
+		observers = append(observers, func(dir convextest.Direction, conn uint64, frame []byte) {
+			cfg.logger.Debug("convex frame", "conn", conn, "dir", dir.String(), "frame", string(frame))
+		})
+	}
+	if len(observers) > 0 {
+		cxOpts = append(cxOpts, convextest.WithFrameObserver(func(dir convextest.Direction, conn uint64, frame []byte) {
+			for _, o := range observers {
+				o(dir, conn, frame)
+			}
+		}))
 	}
 	cx := convextest.NewServer(cxOpts...)
 	chat.Register(cx)
@@ -111,7 +138,11 @@ func start(cfg config) (*stack, error) {
 		json.NewEncoder(w).Encode(conf)
 	})
 	mux.Handle("/", appHandler(cfg.appDir))
-	st.app = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = mux
+	if cfg.verbose {
+		handler = logRequests(cfg.logger, mux)
+	}
+	st.app = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go st.app.Serve(ln)
 	return st, nil
 }
@@ -143,6 +174,32 @@ func appHandler(dir string) http.Handler {
 	})
 }
 
+// logRequests logs each request to the app server at debug level.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.Debug("app request", "method", r.Method, "path", r.URL.RequestURI(), "remote", r.RemoteAddr)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// envLines are the shell lines that point the goconvex CLI (and
+// examples/quickstart) at this stack; botEnvLines add the bot's identity.
+func (st *stack) envLines() []string {
+	return []string{
+		"export CONVEX_URL=" + st.convex.URL(),
+		"export WORKOS_CLIENT_ID=" + st.authkit.ClientID(),
+		"export WORKOS_API_BASE=" + st.authkit.URL(),
+	}
+}
+
+func (st *stack) botEnvLines() []string {
+	return []string{
+		"export BOT_CLIENT_ID=" + bot.ClientID,
+		"export BOT_CLIENT_SECRET=" + bot.ClientSecret,
+		"export WORKOS_AUTHKIT_DOMAIN=" + st.authkit.M2MIssuer(),
+	}
+}
+
 func (st *stack) printURLs(w io.Writer) {
 	fmt.Fprintf(w, `goconvex dev stack
 
@@ -152,8 +209,20 @@ func (st *stack) printURLs(w io.Writer) {
   Convex deployment:   %s   (the example's functions, in memory)
   AuthKit issuer:      %s   (client id %s)
 
+The CLI, in another terminal (from the repository's root):
+
+  %s
+  go run ./cmd/goconvex login           # or: login --device
+  go run ./cmd/goconvex watch messages:list
+
+The bot (answers !ping with pong, as %q), with the lines above and:
+
+  %s
+  go run ./examples/bot
+
 Press Ctrl-C to stop.
-`, st.appURL, users[0].Email, users[1].Email, st.convex.URL(), st.authkit.URL(), st.authkit.ClientID())
+`, st.appURL, users[0].Email, users[1].Email, st.convex.URL(), st.authkit.URL(), st.authkit.ClientID(),
+		strings.Join(st.envLines(), "\n  "), bot.ClientID, strings.Join(st.botEnvLines(), "\n  "))
 }
 
 // stackInfo is what -info-file holds.

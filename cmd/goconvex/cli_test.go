@@ -242,7 +242,7 @@ func TestCLIWatch(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
-		assert.Equal(t, exitOK, code)
+		assert.Equal(t, exitInterrupted, code, "Ctrl-C ends watch with 130")
 	case <-time.After(10 * time.Second):
 		t.Fatal("watch did not stop")
 	}

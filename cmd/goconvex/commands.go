@@ -336,8 +336,11 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 	for {
 		res, err := sub.Next(ctx)
 		if err != nil {
+			if a.ctx.Err() != nil {
+				return &exitError{exitInterrupted, errors.New("interrupted")} // Ctrl-C: 130, as documented
+			}
 			if ctx.Err() != nil {
-				return nil // Ctrl-C or --timeout: the normal end
+				return nil // --timeout: the normal end
 			}
 			if fe, ok := errors.AsType[*client.FunctionError](err); ok {
 				fmt.Fprintf(a.stderr, "goconvex: %s\n", fe.Message)

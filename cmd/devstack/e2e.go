@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,11 +30,13 @@ type e2eControl struct {
 
 	armedOnMutation atomic.Bool
 
-	mu    sync.Mutex
-	stats e2eStats
+	mu     sync.Mutex
+	stats  e2eStats
+	chunks map[uint64]*strings.Builder // a Transition being received in chunks, by connection
 }
 
-// e2eStats counts frames by type since the stack started.
+// e2eStats counts frames by type since the stack started (and the
+// modifications of Transitions, where failed queries are reported).
 type e2eStats struct {
 	Connections int `json:"connections"` // open sync connections now
 	// From clients.
@@ -44,7 +47,8 @@ type e2eStats struct {
 	FramesSent       int64  `json:"framesSent"`
 	MutationsOK      int    `json:"mutationsOk"`
 	MutationsFailed  int    `json:"mutationsFailed"`
-	QueriesFailed    int    `json:"queriesFailed"`
+	ActionsFailed    int    `json:"actionsFailed"`
+	QueriesFailed    int    `json:"queriesFailed"` // QueryFailed modifications in Transitions
 	AuthErrors       int    `json:"authErrors"`
 	FatalErrors      int    `json:"fatalErrors"`
 	SendExecutions   int    `json:"sendExecutions"` // times messages:send ran (a resent mutation does not run again)
@@ -52,16 +56,32 @@ type e2eStats struct {
 	LastAuthErrorMsg string `json:"lastAuthError,omitempty"`
 }
 
+// frameFields are the fields of a frame the counters look at.
+type frameFields struct {
+	Type          string `json:"type"`
+	Success       *bool  `json:"success"`
+	Error         string `json:"error"`
+	Modifications []struct {
+		Type string `json:"type"`
+	} `json:"modifications"` // of a Transition
+	// Of a TransitionChunk.
+	Chunk      string `json:"chunk"`
+	PartNumber int    `json:"partNumber"`
+	TotalParts int    `json:"totalParts"`
+}
+
 // observe is the deployment's frame observer (WithFrameObserver): it must
-// not block, so it only decodes the frame's type and counts.
-func (e *e2eControl) observe(dir convextest.Direction, _ uint64, frame []byte) {
-	var f struct {
-		Type    string `json:"type"`
-		Success *bool  `json:"success"`
-		Error   string `json:"error"`
-	}
+// not block, so it only decodes the frame and counts.
+func (e *e2eControl) observe(dir convextest.Direction, connID uint64, frame []byte) {
+	var f frameFields
 	if json.Unmarshal(frame, &f) != nil {
 		return
+	}
+	if dir == convextest.ToClient && f.Type == "TransitionChunk" {
+		whole := e.addChunk(connID, f)
+		if whole == nil || json.Unmarshal(whole, &f) != nil {
+			return
+		}
 	}
 	if dir == convextest.ToServer && f.Type == "Mutation" && e.armedOnMutation.CompareAndSwap(true, false) {
 		// Observed as the frame is read, before the deployment runs the
@@ -93,8 +113,16 @@ func (e *e2eControl) observe(dir convextest.Direction, _ uint64, frame []byte) {
 			} else {
 				s.MutationsFailed++
 			}
-		case "QueryFailed":
-			s.QueriesFailed++
+		case "ActionResponse":
+			if f.Success == nil || !*f.Success {
+				s.ActionsFailed++
+			}
+		case "Transition":
+			for _, m := range f.Modifications {
+				if m.Type == "QueryFailed" {
+					s.QueriesFailed++
+				}
+			}
 		case "AuthError":
 			s.AuthErrors++
 			s.LastAuthErrorMsg = f.Error
@@ -102,6 +130,28 @@ func (e *e2eControl) observe(dir convextest.Direction, _ uint64, frame []byte) {
 			s.FatalErrors++
 		}
 	}
+}
+
+// addChunk collects the chunks of a connection's Transition and returns the
+// Transition once its last part arrived. Parts come in order on a
+// connection; a part 0 starts over.
+func (e *e2eControl) addChunk(connID uint64, f frameFields) []byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.chunks == nil {
+		e.chunks = map[uint64]*strings.Builder{}
+	}
+	b := e.chunks[connID]
+	if f.PartNumber == 0 || b == nil {
+		b = &strings.Builder{}
+		e.chunks[connID] = b
+	}
+	b.WriteString(f.Chunk)
+	if f.PartNumber+1 < f.TotalParts {
+		return nil
+	}
+	delete(e.chunks, connID)
+	return []byte(b.String())
 }
 
 func (e *e2eControl) register(mux *http.ServeMux) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/client/convextest"
 )
 
 // TestE2EControl drives the -e2e-control endpoints the browser tests use:
@@ -90,4 +91,38 @@ func TestE2EControl(t *testing.T) {
 
 	require.Equal(t, http.StatusNoContent, post("/_e2e/drop"))
 	require.Eventually(t, func() bool { return stats().Connects > after.Connects }, 10*time.Second, 50*time.Millisecond, "reconnected after /_e2e/drop")
+
+	// The "no failed call" counters can fail: a query that fails (it is
+	// reported inside a Transition) and an action that fails are counted.
+	err = c.Query(ctx, "messages:nope", nil, nil)
+	require.ErrorContains(t, err, "Could not find public function")
+	require.Equal(t, 1, stats().QueriesFailed)
+	require.Error(t, c.Action(ctx, "messages:nope", nil, nil))
+	require.Equal(t, 1, stats().ActionsFailed)
+}
+
+// TestE2EStatsChunkedTransition: a QueryFailed in a Transition sent as
+// TransitionChunks is counted once, when its last part arrives, and parts
+// of two connections do not mix.
+func TestE2EStatsChunkedTransition(t *testing.T) {
+	var e e2eControl
+	whole := `{"type":"Transition","startVersion":{},"endVersion":{},"modifications":[` +
+		`{"type":"QueryUpdated","queryId":0,"value":1},{"type":"QueryFailed","queryId":1,"errorMessage":"boom"}]}`
+	third := len(whole) / 3
+	parts := []string{whole[:third], whole[third : 2*third], whole[2*third:]}
+	chunk := func(i int) []byte {
+		b, err := json.Marshal(map[string]any{"type": "TransitionChunk", "chunk": parts[i], "partNumber": i, "totalParts": 3, "transitionId": "t"})
+		require.NoError(t, err)
+		return b
+	}
+	e.observe(convextest.ToClient, 1, chunk(0))
+	e.observe(convextest.ToClient, 2, chunk(0))
+	e.observe(convextest.ToClient, 1, chunk(1))
+	e.observe(convextest.ToClient, 1, chunk(2))
+	require.Equal(t, 1, e.stats.QueriesFailed)
+	e.observe(convextest.ToClient, 2, chunk(1))
+	e.observe(convextest.ToClient, 2, chunk(2))
+	require.Equal(t, 2, e.stats.QueriesFailed)
+	e.observe(convextest.ToClient, 3, []byte(whole))
+	require.Equal(t, 3, e.stats.QueriesFailed)
 }

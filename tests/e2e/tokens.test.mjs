@@ -77,7 +77,7 @@ describe("10 s tokens, watched for 45 s", { timeout: 180_000 }, () => {
         assert.equal(list.filter((m) => m.body === body).length, 1);
       }
       assert.equal(end.mutationsOk - start.mutationsOk, sent.length, JSON.stringify({ start, end }));
-      for (const k of ["mutationsFailed", "queriesFailed", "authErrors", "fatalErrors"]) {
+      for (const k of ["mutationsFailed", "actionsFailed", "queriesFailed", "authErrors", "fatalErrors"]) {
         assert.equal(end[k] - start[k], 0, `${k}: ${JSON.stringify(end)}`);
       }
       assert.equal(end.connects, start.connects, "the socket stayed up: no reconnect");

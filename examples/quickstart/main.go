@@ -4,7 +4,11 @@
 // example chat functions, so it works with no account anywhere.
 //
 //	go run ./examples/quickstart                       # embedded deployment
-//	go run ./examples/quickstart -url http://127.0.0.1:3210 -admin-key …
+//	go run ./examples/quickstart -url http://127.0.0.1:3210 -token "$(go run ./cmd/goconvex token)"
+//
+// The second line runs it against `make demo`'s deployment, as the user
+// that `goconvex login` signed in (with the env lines the demo prints);
+// -token (default $CONVEX_TOKEN) is any JWT the deployment accepts.
 package main
 
 import (
@@ -21,13 +25,21 @@ import (
 	"github.com/goconvex/convex/internal/chat"
 )
 
+// flags are the command's flags.
+type flags struct{ url, token string }
+
+func (f *flags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "url", "", "deployment URL; empty runs an in-memory one")
+	fs.StringVar(&f.token, "token", os.Getenv("CONVEX_TOKEN"), "a JWT to send messages as (signed-in users only)")
+}
+
 func main() {
-	url := flag.String("url", "", "deployment URL; empty runs an in-memory one")
-	token := flag.String("token", os.Getenv("CONVEX_TOKEN"), "a JWT to send messages as (signed-in users only)")
+	var f flags
+	f.register(flag.CommandLine)
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := run(ctx, os.Stdout, *url, *token); err != nil {
+	if err := run(ctx, os.Stdout, f.url, f.token); err != nil {
 		log.Fatal(err)
 	}
 }

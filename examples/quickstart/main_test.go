@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -16,4 +21,46 @@ func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(ctx, &out, "", ""))
 	require.Equal(t, "Demo User: hi\n", out.String())
+}
+
+// TestDocFlags: every flag the doc comment's command lines use exists.
+func TestDocFlags(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	var f flags
+	f.register(fs)
+	lines := 0
+	for _, line := range strings.Split(string(src), "\n") {
+		cmd, ok := strings.CutPrefix(line, "//\tgo run ./examples/quickstart")
+		if !ok {
+			continue
+		}
+		lines++
+		cmd, _, _ = strings.Cut(cmd, "#")
+		for _, word := range strings.Fields(cmd) {
+			if name, ok := strings.CutPrefix(word, "-"); ok {
+				assert.NotNil(t, fs.Lookup(strings.TrimPrefix(name, "-")), "the doc comment uses %s, which is not a flag", word)
+			}
+		}
+	}
+	require.Equal(t, 2, lines, "the doc comment's command lines")
+}
+
+// TestReadmeCallsAreThisProgram: the README's Go example makes the same
+// calls as this program (which TestQuickstart runs), with the same
+// arguments: messages:list takes none.
+func TestReadmeCallsAreThisProgram(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, block, ok := strings.Cut(string(readme), "```go\n")
+	require.True(t, ok, "the README has a Go example")
+	block, _, _ = strings.Cut(block, "```")
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	calls := regexp.MustCompile(`c\.(Subscribe|Mutation)\(ctx, "[^"]+", (nil|client\.Args\{[^}]*\})`).FindAllString(block, -1)
+	require.Len(t, calls, 2, "the README example sends and subscribes")
+	for _, call := range calls {
+		assert.Contains(t, string(src), call, "the README's call is not the program's")
+	}
 }

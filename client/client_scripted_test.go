@@ -232,23 +232,6 @@ func TestTransitionChunks(t *testing.T) {
 	require.True(t, big == got, "the reassembled value differs")
 }
 
-// TestInactivityReconnect: a silent server is dropped after the threshold
-// and the next Connect says why; a Ping counts as activity.
-func TestInactivityReconnect(t *testing.T) {
-	s := newScriptedServer(t)
-	newTestClient(t, s.url(), WithServerInactivityThreshold(time.Second))
-	conn := s.accept()
-	conn.readType("Connect")
-	conn.readType("ModifyQuerySet")
-	for range 6 { // pings every 250 ms keep it alive past the threshold
-		time.Sleep(250 * time.Millisecond)
-		conn.send(`{"type":"Ping"}`)
-	}
-	conn.waitClosed()
-	conn2 := s.accept()
-	require.Contains(t, conn2.readType("Connect"), `"lastCloseReason":"InactiveServer"`)
-}
-
 // TestCloseReleasesEverything: Close fails pending calls with ErrClosed, ends
 // subscriptions, and leaves no goroutine behind.
 func TestCloseReleasesEverything(t *testing.T) {

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"context"
 	"time"
 
+	"github.com/goconvex/convex/client/internal/transport"
 	"github.com/goconvex/convex/internal/logging"
 )
 
@@ -17,6 +19,9 @@ type options struct {
 	dialTimeout         time.Duration
 	http                httpOptions // options of the HTTPClient (none under GOOS=js)
 	random              func() float64
+	// dial replaces transport.Dial (tests: an in-memory socket, which
+	// testing/synctest needs).
+	dial func(ctx context.Context, url string, opts transport.DialOptions) (transport.Conn, error)
 }
 
 func defaultOptions() options {

@@ -47,7 +47,11 @@ func (s *socket) dial(url string, timeout time.Duration) {
 	// (new_sync_worker_config in crates/local_backend/src/subs/mod.rs;
 	// client_version_from_req_parts in crates/common/src/http/mod.rs). With
 	// the header it would send every Transition whole, however large.
-	conn, err := transport.Dial(ctx, url, transport.DialOptions{})
+	dial := transport.Dial
+	if s.l.c.opts.dial != nil {
+		dial = s.l.c.opts.dial
+	}
+	conn, err := dial(ctx, url, transport.DialOptions{})
 	if err != nil {
 		s.post(socketClosed{s: s, err: err})
 		return

@@ -117,20 +117,38 @@ func (s jsAuthKitSource) Token(ctx context.Context, force bool) (*authkit.Token,
 	return tok, nil
 }
 
+// Messages authkit-js 0.20 gives its LoginRequiredError and NoSessionError.
+// Those classes set no name (an instance's name is "Error"), so the message
+// is what tells them apart (@workos-inc/authkit-js, src/errors.ts).
+const (
+	loginRequiredMessage = "No access token available"
+	noSessionMessage     = "SignOut() called without an active session."
+)
+
 // classifyAuthKitError sorts a getAccessToken rejection (authkit-js 0.20):
 // LoginRequiredError and NoSessionError, and a RefreshError it marks
 // isTransient: false, mean the session is gone; anything else (a network
 // TypeError, RefreshTimeoutError, a transient RefreshError, a cancelled
 // wait) is transient and the session is kept.
 func classifyAuthKitError(err error) error {
-	if je, ok := errors.AsType[*jsbridge.JSError](err); ok {
-		switch {
-		case je.Name == "LoginRequiredError", je.Name == "NoSessionError",
-			strings.HasSuffix(je.Name, "RefreshError") && isFalse(je, "isTransient"):
-			return &authkit.SignedOutError{Err: err}
-		}
+	if je, ok := errors.AsType[*jsbridge.JSError](err); ok && sessionGone(je) {
+		return &authkit.SignedOutError{Err: err}
 	}
 	return &authkit.TransientError{Err: fmt.Errorf("getAccessToken failed: %w", err)}
+}
+
+// sessionGone reports whether a thrown authkit-js error means there is no
+// session left to get a token from.
+func sessionGone(je *jsbridge.JSError) bool {
+	switch {
+	case je.Name == "LoginRequiredError", je.Name == "NoSessionError":
+		return true
+	case strings.HasSuffix(je.Name, "RefreshError"):
+		return isFalse(je, "isTransient")
+	case je.Name == "Error":
+		return je.Message == loginRequiredMessage || strings.HasPrefix(je.Message, noSessionMessage)
+	}
+	return false
 }
 
 // isFalse reports whether the thrown object has prop === false.

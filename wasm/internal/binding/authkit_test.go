@@ -104,6 +104,11 @@ func TestClassifyAuthKitErrors(t *testing.T) {
 		{`const e = new Error("invalid_grant"); e.name = "RefreshError"; e.isTransient = false; throw e`, true},
 		{`const e = new Error("503"); e.name = "RefreshError"; e.isTransient = true; throw e`, false},
 		{`const e = new Error("lock"); e.name = "RefreshTimeoutError"; e.isTransient = true; throw e`, false},
+		// authkit-js 0.20.3's own classes set no name: an instance's name is
+		// "Error", its message fixed (@workos-inc/authkit-js dist, src/errors.ts).
+		{`class AuthKitError extends Error {}; class LoginRequiredError extends AuthKitError { constructor() { super(...arguments); this.message = "No access token available" } }; throw new LoginRequiredError()`, true},
+		{`class AuthKitError extends Error {}; class NoSessionError extends AuthKitError { constructor() { super(...arguments); this.message = "SignOut() called without an active session. Provide a returnTo URL to redirect anyway." } }; throw new NoSessionError()`, true},
+		{`throw new Error("something else")`, false},
 		{`throw new TypeError("Failed to fetch")`, false},
 		{`throw "a string"`, false},
 	} {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/goconvex/convex/client/internal/protocol"
 )
 
 // AuthProvider is a custom JWT provider, the Go form of an entry in a
@@ -384,9 +386,12 @@ func unixTime(sec float64) time.Time {
 
 // adminIdentity checks an admin key and, when actingAs is given, builds the
 // identity the admin acts as. Admin without acting-as runs with no user
-// identity.
+// identity. The key matches the configured one with or without its
+// deployment-type prefix ("prod:", "dev:", …), as the backend's key check
+// ignores it (crates/keybroker/src/broker.rs).
 func (s *Server) adminIdentity(key string, actingAs []byte) (*Identity, error) {
-	if s.opts.adminKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.opts.adminKey)) != 1 {
+	want := removeTypePrefix(s.opts.adminKey)
+	if s.opts.adminKey == "" || subtle.ConstantTimeCompare([]byte(removeTypePrefix(key)), []byte(want)) != 1 {
 		return nil, authErr(InvalidAdminKey, "The provided admin key was invalid for this instance")
 	}
 	if len(actingAs) == 0 {
@@ -399,39 +404,89 @@ func (s *Server) adminIdentity(key string, actingAs []byte) (*Identity, error) {
 	return id, nil
 }
 
-// httpIdentity authenticates an HTTP API request from its Authorization
-// header (Bearer <jwt>, Convex <adminKey>, Convex <adminKey>:<base64 JSON
-// identity>) or its adminKey query parameter.
-func (s *Server) httpIdentity(r *http.Request) (*Identity, error) {
-	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	if h == "" {
+// removeTypePrefix strips an admin key's deployment-type prefix, as the
+// backend does before reading an acting-as identity after the key
+// (crates/common/src/types/admin_key.rs): "prod:name|secret" is
+// "name|secret"; "preview:…|secret" and "project:…|secret" are "secret".
+func removeTypePrefix(key string) string {
+	instance, secret, ok := strings.Cut(key, "|")
+	if !ok {
+		return key
+	}
+	typ, name, ok := strings.Cut(instance, ":")
+	if !ok {
+		return key
+	}
+	if strings.EqualFold(typ, "preview") || strings.EqualFold(typ, "project") {
+		return secret
+	}
+	return name + "|" + secret
+}
+
+// httpToken is the credential of an HTTP API request.
+type httpToken struct {
+	admin    bool
+	value    string // the JWT, or the admin key
+	actingAs []byte // an admin's acting-as identity (JSON), or nil
+}
+
+// httpToken reads a request's credential as the backend does
+// (crates/local_backend/src/authentication.rs, crates/authentication):
+// "Authorization: Bearer <jwt>", "Convex <admin key>" optionally followed
+// by ":<base64 JSON identity>" to act as a user, or an adminKey query
+// parameter. A malformed header is a 400, before the body is read.
+func httpTokenOf(r *http.Request) (*httpToken, *apiError) {
+	values, present := r.Header["Authorization"]
+	if !present {
 		if key := r.URL.Query().Get("adminKey"); key != "" {
-			return s.adminIdentity(key, nil)
+			return &httpToken{admin: true, value: key}, nil
 		}
 		return nil, nil
 	}
-	switch {
-	case len(h) > 7 && strings.EqualFold(h[:7], "bearer "):
-		return s.verifyJWT(r.Context(), strings.TrimSpace(h[7:]))
-	case len(h) > 7 && strings.EqualFold(h[:7], "convex "):
-		rest := strings.TrimSpace(h[7:])
-		if s.opts.adminKey != "" && strings.HasPrefix(rest, s.opts.adminKey+":") {
-			enc := strings.TrimPrefix(rest, s.opts.adminKey+":")
-			raw, err := base64.StdEncoding.DecodeString(enc)
-			if err != nil {
-				raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(enc, "="))
-			}
-			if err != nil {
-				return nil, &AuthError{Reason: InvalidIdentity, Message: "Invalid acting-as identity: not base64", Err: err}
-			}
-			id, err := s.adminIdentity(s.opts.adminKey, raw)
-			if err == nil && id == nil {
-				return nil, authErr(InvalidIdentity, "Invalid acting-as identity: empty")
-			}
-			return id, err
+	h := ""
+	if len(values) > 0 {
+		h = values[0]
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c < 0x20 && c != '\t' || c >= 0x7f {
+			return nil, &apiError{http.StatusBadRequest, "HeaderParseFailure", fmt.Sprintf("Failed to parse header %q", h)}
 		}
-		return s.adminIdentity(rest, nil)
+	}
+	if len(h) < 7 {
+		return nil, &apiError{http.StatusBadRequest, "InvalidHeaderFailure", "Invalid authentication header"}
+	}
+	if strings.EqualFold(h[:7], "convex ") {
+		key := removeTypePrefix(h[7:])
+		admin, b64, acting := strings.Cut(key, ":")
+		if !acting {
+			return &httpToken{admin: true, value: key}, nil
+		}
+		malformed := &apiError{http.StatusBadRequest, "HeaderParseFailure", "Malformed Authorization header."}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			if raw, err = base64.RawStdEncoding.DecodeString(b64); err != nil {
+				return nil, malformed
+			}
+		}
+		if protocol.CheckIdentityAttributes(raw) != nil {
+			return nil, malformed
+		}
+		return &httpToken{admin: true, value: admin, actingAs: raw}, nil
+	}
+	if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return nil, &apiError{http.StatusBadRequest, "InvalidAdminKey", "Invalid admin key"}
+	}
+	return &httpToken{value: strings.TrimSpace(h[7:])}, nil
+}
+
+// authenticate checks a request's credential; a rejection is an *AuthError.
+func (s *Server) authenticate(ctx context.Context, tok *httpToken) (*Identity, error) {
+	switch {
+	case tok == nil:
+		return nil, nil
+	case tok.admin:
+		return s.adminIdentity(tok.value, tok.actingAs)
 	default:
-		return nil, authErr(InvalidAuthHeader, "Header must begin with `bearer `")
+		return s.verifyJWT(ctx, tok.value)
 	}
 }

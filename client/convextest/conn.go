@@ -14,7 +14,9 @@ import (
 	"github.com/goconvex/convex/client/internal/protocol"
 )
 
-// Per-connection limits of the real server.
+// Per-connection limits of the real server (crates/sync/src/worker.rs:
+// OPERATION_QUEUE_BUFFER_SIZE; the action check runs before the new action
+// is counted, so 1001 may be in flight).
 const (
 	maxQueuedMutations     = 1000
 	maxActionsInFlight     = 1000
@@ -35,6 +37,11 @@ type conn struct {
 	cancel context.CancelFunc
 	// doomed is set when a fault drops the connection: nothing more is sent.
 	doomed atomic.Bool
+	// chunks says whether the client gets large Transitions as chunks.
+	chunks bool
+	// lastReceived is when the client last sent anything (a frame or a
+	// pong), in Unix nanoseconds, for the silence timeout.
+	lastReceived atomic.Int64
 
 	qmu     sync.Mutex
 	inbox   []any
@@ -88,7 +95,7 @@ type mutationJob struct {
 // Inbox events.
 type (
 	clientEvent struct{ msg protocol.ClientMessage }
-	invalidJSON struct{ err error }
+	badFrame    struct{ err error }
 	binaryFrame struct{}
 	readerDone  struct{ err error }
 	actionDone  struct {
@@ -164,10 +171,12 @@ func (c *conn) hasCommits() bool {
 // serve runs the connection until it ends, then releases everything.
 func (c *conn) serve() {
 	c.ws.SetReadLimit(readLimit)
-	c.wg.Add(3)
+	c.heard()
+	c.wg.Add(4)
 	go c.read()
 	go c.w.run()
 	go c.mutationWorker()
+	go c.runHeartbeat()
 
 	graceful := c.run()
 	if graceful {
@@ -215,8 +224,9 @@ func (c *conn) handle(ev any) (cont, graceful bool) {
 	switch ev := ev.(type) {
 	case clientEvent:
 		return c.handleClient(ev.msg)
-	case invalidJSON:
-		c.fatal("Received Invalid JSON on websocket: " + ev.err.Error())
+	case badFrame:
+		// The decoder's error reads as the backend's FatalError.
+		c.fatal(ev.err.Error())
 		return false, true
 	case binaryFrame:
 		c.internalError("binary frames are not part of the protocol")
@@ -226,6 +236,9 @@ func (c *conn) handle(ev any) (cont, graceful bool) {
 	case actionDone:
 		c.actions--
 		c.w.send(actionResponse(ev.requestID, ev.out))
+		// The backend's sync worker follows every response with a
+		// Transition.
+		c.dirty = true
 		return true, false
 	case controlEvent:
 		if !ev.fn(c) {
@@ -242,6 +255,17 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 		c.session = m.SessionID
 		skew := float64(m.ClientTS - time.Now().UnixMilli())
 		c.skew = &skew
+		if m.MaxObservedTimestamp != nil {
+			// A client that saw a later timestamp talked to a deployment
+			// with writes this one lacks (crates/sync/src/worker.rs).
+			c.s.store.mu.RLock()
+			latest := c.s.store.ts
+			c.s.store.mu.RUnlock()
+			if *m.MaxObservedTimestamp > latest {
+				c.internalError(fmt.Sprintf("Client has observed a timestamp %d ahead of the backend latest known timestamp %d", *m.MaxObservedTimestamp, latest))
+				return false, true
+			}
+		}
 	case *protocol.ModifyQuerySet:
 		if m.BaseVersion != c.recvQS {
 			c.fatal(fmt.Sprintf("Base version %d passed up doesn't match the current version %d", m.BaseVersion, c.recvQS))
@@ -308,8 +332,8 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 		if c.expired() {
 			return false, true
 		}
-		if c.actions >= maxActionsInFlight {
-			c.finish(nil, websocket.StatusTryAgainLater, "TooManyConcurrentActions")
+		if c.actions > maxActionsInFlight {
+			c.finish(nil, websocket.StatusTryAgainLater, "TooManyInflightActionsForSingleClient")
 			return false, true
 		}
 		c.actions++
@@ -369,6 +393,7 @@ func (c *conn) read() {
 			c.push(readerDone{err: err})
 			return
 		}
+		c.heard()
 		c.s.observe(ToServer, c.id, data)
 		if typ != websocket.MessageText {
 			c.push(binaryFrame{})
@@ -376,7 +401,7 @@ func (c *conn) read() {
 		}
 		msg, err := protocol.DecodeClientMessage(data)
 		if err != nil {
-			c.push(invalidJSON{err: err})
+			c.push(badFrame{err: err})
 			return
 		}
 		c.push(clientEvent{msg: msg})
@@ -541,7 +566,7 @@ func (w *writer) write(m protocol.ServerMessage) error {
 	}
 	encoded := m.AppendWire(nil)
 	frames := [][]byte{encoded}
-	if _, ok := m.(*protocol.Transition); ok {
+	if _, ok := m.(*protocol.Transition); ok && c.chunks {
 		if chunks := protocol.SplitTransition(encoded, c.s.opts.chunkSize); chunks != nil {
 			frames = frames[:0]
 			for _, ch := range chunks {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/client/internal/udfpath"
 	"github.com/goconvex/convex/client/values"
 )
 
@@ -51,22 +53,27 @@ type function struct {
 	action   ActionFunc
 }
 
-// canonicalPath canonicalizes a function name as the JS client does:
+// canonicalPath canonicalizes a function name as the backend does:
 // "messages.js:list" -> "messages:list", "messages" -> "messages:default".
+// A name the backend would refuse is returned as given (it names no
+// function).
 func canonicalPath(name string) string {
-	module, export := name, "default"
-	if i := strings.LastIndexByte(name, ':'); i >= 0 {
-		module, export = name[:i], name[i+1:]
+	p, err := udfpath.Parse(name)
+	if err != nil {
+		return name
 	}
-	module = strings.TrimSuffix(module, ".js")
-	return module + ":" + export
+	return p.Canonical()
 }
 
+// register adds a function. A name the backend would refuse (see udfpath:
+// the rules of crates/convex/sync_types/src/udf_path.rs) panics with the
+// rule it breaks: no client could call it.
 func (s *Server) register(name string, f *function) {
-	if name == "" {
-		panic("convextest: empty function name")
+	p, err := udfpath.Parse(name)
+	if err != nil {
+		panic("convextest: cannot register " + strconv.Quote(name) + ": " + err.Error())
 	}
-	f.name = canonicalPath(name)
+	f.name = p.Canonical()
 	s.funcMu.Lock()
 	defer s.funcMu.Unlock()
 	s.funcs[f.name] = f
@@ -74,7 +81,10 @@ func (s *Server) register(name string, f *function) {
 
 // Query registers a public query under name ("module:function", or a
 // module path alone for its default export). Registering a name again
-// replaces the earlier function.
+// replaces the earlier function. A name the backend would refuse (a module
+// path that is absolute or has an extension other than ".js", a component
+// or function name longer than 64 bytes, a function name that is not an
+// identifier or is all underscores, …) panics, naming the rule.
 func (s *Server) Query(name string, fn QueryFunc) {
 	if fn == nil {
 		panic("convextest: nil query")
@@ -131,11 +141,36 @@ func (c *funcCtx) Identity() *Identity { return c.identity.clone() }
 // Log appends a log line, as console.log and friends do in a JS function:
 // "[LEVEL] arg1 arg2", each argument formatted like Node's inspect (strings
 // single-quoted). Log lines reach the client with the function's result.
+//
+// As on the backend, a run keeps at most maxLogLines lines: the last one
+// is then "[ERROR] Log overflow (maximum 256). Remaining log lines
+// omitted." and later lines are dropped.
 func (c *funcCtx) Log(level LogLevel, args ...any) {
 	line := formatLogLine(level, args)
 	c.mu.Lock()
-	c.logs = append(c.logs, line)
+	c.logs = appendLogLines(c.logs, line)
 	c.mu.Unlock()
+}
+
+// maxLogLines is the backend's MAX_LOG_LINES (crates/isolate/src/
+// environment/helpers/mod.rs); logOverflowLine replaces the lines beyond it
+// (crates/isolate/src/environment/udf/mod.rs).
+const maxLogLines = 256
+
+var logOverflowLine = fmt.Sprintf("[%s] Log overflow (maximum %d). Remaining log lines omitted.", LevelError, maxLogLines)
+
+// appendLogLines appends lines to a run's log, keeping the backend's cap:
+// maxLogLines-1 lines, then the overflow line, then nothing.
+func appendLogLines(logs []string, lines ...string) []string {
+	room := maxLogLines - 1 - len(logs)
+	switch {
+	case room < 0:
+		return logs
+	case len(lines) <= room:
+		return append(logs, lines...)
+	}
+	logs = append(logs, lines[:room]...)
+	return append(logs, logOverflowLine)
 }
 
 func (c *funcCtx) logLines() []string {
@@ -198,7 +233,7 @@ func (c *ActionCtx) run(kind functionKind, name string, args map[string]any) (an
 		out = c.srv.runAction(c, name, raw, c.identity)
 	}
 	c.mu.Lock()
-	c.logs = append(c.logs, out.logLines...)
+	c.logs = appendLogLines(c.logs, out.logLines...)
 	c.mu.Unlock()
 	return out.nested()
 }
@@ -269,13 +304,9 @@ func failure(logs []string, text string, cause error) *outcome {
 // the outcome. args is the encoded argument object.
 func (s *Server) invoke(fc *funcCtx, f *function, args []byte, call func(map[string]any) (any, error)) *outcome {
 	s.countExecution(f.name)
-	var decoded any
-	if err := values.Unmarshal(args, &decoded); err != nil {
-		return failure(nil, "ArgumentValidationError: "+err.Error(), err)
-	}
-	argMap, ok := decoded.(map[string]any)
-	if !ok {
-		return failure(nil, "ArgumentValidationError: the arguments to a Convex function must be an object", errors.New("arguments must be an object"))
+	argMap, msg := functionArgs(f.name, args)
+	if msg != "" {
+		return failure(nil, msg, errors.New(msg))
 	}
 	result, err := func() (result any, err error) {
 		defer func() {
@@ -304,6 +335,37 @@ func (s *Server) invoke(fc *funcCtx, f *function, args []byte, call func(map[str
 		return failure(logs, "Uncaught Error: the function returned a value that is not a Convex value: "+err.Error(), err)
 	}
 	return &outcome{value: value, logLines: logs}
+}
+
+// functionArgs reads a call's arguments: an object, or the positional
+// arguments a frame held when they were not one object. As on the backend,
+// values that are not Convex values fail the call with "Invalid arguments
+// for <path>: <reason>" (crates/udf/src/helpers.rs), and a function, whose
+// handler takes one object, fails on other positional arguments as a
+// function with an argument validator does
+// (crates/model/src/modules/function_validators.rs).
+func functionArgs(path string, args []byte) (map[string]any, string) {
+	var decoded any
+	if err := values.Unmarshal(args, &decoded); err != nil {
+		// The backend names the module with its extension here.
+		module, fn, _ := strings.Cut(path, ":")
+		return nil, fmt.Sprintf("Invalid arguments for %s.js:%s: %v", module, fn, err)
+	}
+	if list, ok := decoded.([]any); ok {
+		if len(list) != 1 {
+			return nil, fmt.Sprintf("Expected to receive a single object as the function's argument. Instead received %d arguments: %s", len(list), args)
+		}
+		decoded = list[0]
+		if _, ok := decoded.(map[string]any); !ok {
+			one, _ := values.Marshal(decoded)
+			return nil, fmt.Sprintf("Expected to receive an object as the function's argument. Instead received: %s", one)
+		}
+	}
+	argMap, ok := decoded.(map[string]any)
+	if !ok {
+		return nil, fmt.Sprintf("Expected to receive an object as the function's argument. Instead received: %s", args)
+	}
+	return argMap, ""
 }
 
 type panicError struct{ v any }

@@ -4,6 +4,8 @@ package convextest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -89,10 +91,18 @@ func (c *wsClient) sendRaw(s string) {
 	require.NoError(c.t, c.ws.Write(ctx, websocket.MessageText, []byte(s)))
 }
 
-// connect sends a Connect with the given session id.
+// connect sends a Connect for the named session (sent as a UUID derived
+// from the name, as the backend wants a UUID).
 func (c *wsClient) connect(session string) {
 	c.t.Helper()
-	c.send(&protocol.Connect{SessionID: session, ClientTS: time.Now().UnixMilli()})
+	c.send(&protocol.Connect{SessionID: sessionUUID(session), ClientTS: time.Now().UnixMilli()})
+}
+
+// sessionUUID derives a session UUID from a name.
+func sessionUUID(name string) string {
+	h := sha256.Sum256([]byte(name))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-4" + x[13:16] + "-8" + x[17:20] + "-" + x[20:32]
 }
 
 // nextFrame returns the next raw frame, failing the test on timeout or

@@ -88,7 +88,7 @@ func TestHTTPAPI(t *testing.T) {
 			wantStatus: 200, want: `{"status":"success","value":["from action"],"logLines":["[LOG] 'sending' 'from action'"]}`},
 		{name: "run by URL path", path: "/api/run/users/viewer", auth: "Bearer " + token, body: `{"args":{}}`,
 			wantStatus: 200, want: `{"status":"success","value":{"subject":"carol","tokenIdentifier":"https://issuer.example.com|carol"}}`},
-		{name: "function endpoint", path: "/api/function", body: `{"path":"users:viewer","args":{},"format":"convex_encoded_json"}`,
+		{name: "function endpoint (admin only)", path: "/api/function", auth: "Convex admin-key", body: `{"path":"users:viewer","args":{},"format":"convex_encoded_json"}`,
 			wantStatus: 200, want: `{"status":"success","value":null}`},
 		{name: "admin acting as a user", path: "/api/query", auth: "Convex admin-key:" + actingAs, body: `{"path":"users:viewer","args":[{}]}`,
 			wantStatus: 200, want: `{"status":"success","value":{"subject":"dave","tokenIdentifier":"https://i|dave"}}`},
@@ -98,7 +98,7 @@ func TestHTTPAPI(t *testing.T) {
 			wantStatus: 200, check: func(t *testing.T, b map[string]any) {
 				assert.Contains(t, b["errorMessage"], "Trying to execute messages:send as Query, but it is defined as Mutation.")
 			}},
-		{name: "missing function", path: "/api/function", body: `{"path":"nope:nope","args":{}}`,
+		{name: "missing function", path: "/api/function", auth: "Convex admin-key", body: `{"path":"nope:nope","args":{}}`,
 			wantStatus: 200, check: func(t *testing.T, b map[string]any) {
 				assert.Contains(t, b["errorMessage"], "Could not find public function for 'nope:nope'.")
 			}},
@@ -110,7 +110,9 @@ func TestHTTPAPI(t *testing.T) {
 		{name: "bad admin key", path: "/api/query", auth: "Convex nope", body: `{"path":"users:viewer","args":[{}]}`,
 			wantStatus: 401, want: `{"code":"BadAdminKey","message":"The provided admin key was invalid for this instance"}`},
 		{name: "bad JSON", path: "/api/query", body: `{`, wantStatus: 400, check: func(t *testing.T, b map[string]any) { assert.Equal(t, "BadJsonBody", b["code"]) }},
-		{name: "bad args", path: "/api/query", body: `{"path":"values:echo","args":[1,2]}`, wantStatus: 400, check: func(t *testing.T, b map[string]any) { assert.Equal(t, "InvalidArgs", b["code"]) }},
+		{name: "positional args fail the function", path: "/api/query", body: `{"path":"values:echo","args":[1,2]}`, wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+			assert.Contains(t, b["errorMessage"], "Expected to receive a single object as the function's argument. Instead received 2 arguments")
+		}},
 		{name: "bad format", path: "/api/query", body: `{"path":"values:echo","args":{},"format":"xml"}`, wantStatus: 400, check: func(t *testing.T, b map[string]any) { assert.Equal(t, "BadFormat", b["code"]) }},
 		{name: "bad run path", path: "/api/run/list", body: `{"args":{}}`, wantStatus: 400, check: func(t *testing.T, b map[string]any) { assert.Equal(t, "MissingIdentifier", b["code"]) }},
 		{name: "unknown endpoint", path: "/api/nope", body: `{}`, wantStatus: 404, check: func(t *testing.T, b map[string]any) { assert.Equal(t, "NotFound", b["code"]) }},

@@ -42,7 +42,10 @@ func WithAddr(addr string) Option {
 }
 
 // WithChunkSize sets the size above which a Transition is sent as
-// TransitionChunks, and the size of each chunk. The default is the real
+// TransitionChunks, and the size of each chunk. As on the backend, only
+// clients that support chunks get them: npm clients from 1.28.0 on, known by
+// their Convex-Client header ("npm-1.48.0") or their sync URL
+// (/api/1.48.0/sync); any other client gets whole Transitions. The default is the real
 // server's, protocol.DefaultChunkSize (5,000,000 bytes). Chunks are cut on
 // UTF-8 character boundaries, so sizes below 4 disable chunking.
 func WithChunkSize(n int) Option {

@@ -224,16 +224,22 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := path[i+len("/api/"):]
 	if version, ok := strings.CutSuffix(rest, "sync"); ok && (version == "" || (strings.HasSuffix(version, "/") && !strings.Contains(strings.TrimSuffix(version, "/"), "/"))) {
-		s.serveSync(w, r, gen)
+		s.serveSync(w, r, gen, strings.TrimSuffix(version, "/"))
 		return
 	}
 	s.serveAPI(w, r, rest)
 }
 
 // serveSync upgrades a sync WebSocket and runs the connection.
-func (s *Server) serveSync(w http.ResponseWriter, r *http.Request, gen uint64) {
+// pathVersion is the client version in the URL (/api/<version>/sync).
+func (s *Server) serveSync(w http.ResponseWriter, r *http.Request, gen uint64, pathVersion string) {
 	if s.refusing() {
 		writeAPIError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The deployment is refusing connections")
+		return
+	}
+	cv, verr := parseClientVersion(r, pathVersion)
+	if verr != nil {
+		verr.write(w)
 		return
 	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
@@ -253,6 +259,7 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request, gen uint64) {
 	}
 	s.nextConnID++
 	c := s.newConn(ws, s.nextConnID)
+	c.chunks = cv.supportsChunks()
 	s.conns[c] = struct{}{}
 	s.connMu.Unlock()
 	s.logger.Debug("convextest: connection opened", "conn", c.id, "path", r.URL.Path)

@@ -251,6 +251,7 @@ func TestFailedMutationsAreNotDeduplicated(t *testing.T) {
 	r := c.nextMutationResponse()
 	require.False(t, r.Success)
 	assert.Nil(t, r.TS)
+	assert.Empty(t, c.nextTransition().Modifications, "a failed mutation is followed by a Transition too")
 	c.send(&protocol.Mutation{RequestID: 1, UDFPath: "m:flaky"})
 	r = c.nextMutationResponse()
 	require.True(t, r.Success)
@@ -316,11 +317,13 @@ func TestFunctionErrors(t *testing.T) {
 	assert.True(t, strings.HasSuffix(protocol.ErrorMessage(r.Result), "\nUncaught ConvexError: nope"))
 	assert.JSONEq(t, `"nope"`, string(r.ErrorData))
 	assert.Contains(t, string(r.AppendWire(nil)), `"ts":null`)
+	assert.Empty(t, c.nextTransition().Modifications, "every response is followed by a Transition (crates/sync/src/worker.rs)")
 
 	c.send(&protocol.Mutation{RequestID: 1, UDFPath: "m:panic"})
 	r = c.nextMutationResponse()
 	assert.False(t, r.Success)
 	assert.Contains(t, protocol.ErrorMessage(r.Result), "Uncaught Error: assignment to entry in nil map")
+	c.nextTransition()
 
 	c.send(&protocol.Action{RequestID: 2, UDFPath: "a:convexError"})
 	ar, ok := c.next().(*protocol.ActionResponse)
@@ -328,6 +331,7 @@ func TestFunctionErrors(t *testing.T) {
 	assert.False(t, ar.Success)
 	assert.JSONEq(t, `[1.5,{"$integer":"//////////8="}]`, string(ar.ErrorData))
 	assert.True(t, strings.HasSuffix(protocol.ErrorMessage(ar.Result), "\nUncaught ConvexError: [1.5,\"-1n\"]"))
+	assert.Empty(t, c.nextTransition().Modifications, "an action response is followed by a Transition")
 
 	c.send(&protocol.Action{RequestID: 3, UDFPath: "a:nothere"})
 	ar, ok = c.next().(*protocol.ActionResponse)

@@ -8,28 +8,27 @@ import (
 	"github.com/goconvex/convex/client/internal/protocol"
 )
 
-// transition computes and queues the next Transition, as the real sync
-// worker does (spec §10.3): it takes the commits the connection has not
-// seen, re-runs the queries they invalidated (and every query after an
-// identity change, and new ones), all at the latest commit timestamp and
-// under one read lock, so the results are one consistent snapshot; it emits
-// only results whose hash changed. Mutation responses found among the
-// commits are queued first, so a client always gets a MutationResponse
-// before the Transition that reflects it. It returns false when the
-// connection must close (its identity expired).
+// transition computes and queues the next Transition, as the backend's
+// sync worker does (crates/sync/src/worker.rs): an update is scheduled by
+// every mutation or action response, query set change, identity change and
+// invalidating commit, and each scheduled update sends a Transition, empty
+// or not. It takes the commits the connection has not seen, re-runs the
+// queries they invalidated (and every query after an identity change, and
+// new ones), all at the latest commit timestamp and under one read lock, so
+// the results are one consistent snapshot; it emits only results whose hash
+// changed. Mutation responses found among the commits are queued first, so
+// a client always gets a MutationResponse before the Transition that
+// reflects it. It returns false when the connection must close (its
+// identity expired).
 func (c *conn) transition() bool {
 	st := c.s.store
 	st.mu.RLock()
 	notes := c.takeCommits()
 	send := c.dirty
-	// A successful mutation needs a Transition after its response, at or
-	// past its commit ts, before the JS client resolves it: send one even
-	// when nothing changed (a deduplicated resend's ts may be old).
-	forced := false
 	for _, n := range notes {
 		if n.resp != nil {
 			c.w.send(n.resp)
-			forced = forced || n.resp.Success
+			send = true
 		}
 		for _, sub := range c.queries {
 			if !sub.stale && readsAny(sub.reads, n.tables) {
@@ -49,7 +48,6 @@ func (c *conn) transition() bool {
 		}
 		c.idDirty = false
 	}
-	send = send || forced
 	if !send {
 		st.mu.RUnlock()
 		return true
@@ -78,9 +76,6 @@ func (c *conn) transition() bool {
 	})
 	c.removed, c.dirty = nil, false
 	end := protocol.StateVersion{QuerySet: c.recvQS, Identity: c.recvID, TS: ts}
-	if len(mods) == 0 && end == c.version && !forced {
-		return true
-	}
 	c.w.send(&protocol.Transition{StartVersion: c.version, EndVersion: end, Modifications: mods, ClientClockSkew: c.skew})
 	c.version = end
 	return true
@@ -109,9 +104,11 @@ func modification(id uint32, out *outcome) protocol.StateModification {
 	return protocol.StateModification{Type: protocol.QueryUpdated, QueryID: id, Value: out.value, LogLines: logs, Journal: journal}
 }
 
-// resultHash hashes what a client sees of a query result: the value JSON
-// and log lines, or the error (without its request id), error data and log
-// lines.
+// resultHash hashes what decides whether a re-run's result is new, as the
+// backend's sync state does (crates/sync/src/state.rs): the value JSON and
+// the log lines, or the error message (without its request id) and the log
+// lines. The journal is not part of it: a re-run whose value and log lines
+// are unchanged sends nothing, and the client keeps its journal.
 func resultHash(out *outcome) string {
 	h := sha256.New()
 	part := func(b []byte) {
@@ -123,17 +120,12 @@ func resultHash(out *outcome) string {
 	if out.failed {
 		part([]byte("failed"))
 		part([]byte(out.text))
-		part(out.errData)
 	} else {
 		part([]byte("ok"))
 		part(out.value)
 	}
 	for _, l := range out.logLines {
 		part([]byte(l))
-	}
-	if out.journal != nil {
-		part([]byte("journal"))
-		part([]byte(*out.journal))
 	}
 	return string(h.Sum(nil))
 }

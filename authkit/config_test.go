@@ -98,6 +98,9 @@ func TestConfigValidate(t *testing.T) {
 		{"schemeless redirect URI", func(c *Config) { c.RedirectURI = "localhost:5173/callback" }, []string{EnvRedirectURI}, "is not absolute"},
 		{"bad Convex URL", func(c *Config) { c.ConvexURL = "happy-animal-123.convex.cloud" }, []string{EnvConvexURL}, "is not an http(s) URL"},
 		{"bad API base", func(c *Config) { c.APIBase = "ftp://x" }, []string{EnvAPIBase}, "is not an http(s) URL"},
+		{"plain http API base", func(c *Config) { c.APIBase = "http://api.workos.example" }, []string{EnvAPIBase}, "plain http"},
+		{"plain http Convex URL", func(c *Config) { c.ConvexURL = "http://happy-animal-123.convex.cloud" }, []string{EnvConvexURL}, "plain http"},
+		{"plain http redirect URI", func(c *Config) { c.RedirectURI = "http://app.example.com/callback" }, []string{EnvRedirectURI}, "plain http"},
 		{"several at once", func(c *Config) { c.ClientID = "x"; c.CookiePassword = "short" },
 			[]string{EnvClientID, EnvCookiePassword}, ""},
 	} {
@@ -117,6 +120,12 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 
+	// Plain http to loopback is fine (local stacks).
+	for _, u := range []string{"http://127.0.0.1:3211", "http://localhost:3210", "http://[::1]:3000/callback"} {
+		c := good
+		c.APIBase, c.ConvexURL, c.RedirectURI = u, u, u
+		assert.NoError(t, c.Validate(), u)
+	}
 	// A custom scheme redirect (desktop apps) is absolute.
 	c := good
 	c.RedirectURI = "myapp://callback"

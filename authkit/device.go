@@ -43,6 +43,9 @@ const slowDownStep = 5 * time.Second
 // (ErrDeviceCodeExpired) or ctx ends. CLI Auth must be enabled for the
 // environment (403 otherwise).
 func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCode), opts ...SignInOption) (*StoredSession, error) {
+	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
+		return nil, fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+	}
 	if cfg.ClientID == "" {
 		return nil, errors.New("authkit: Config.ClientID is required")
 	}
@@ -86,7 +89,7 @@ func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCod
 		}
 		ar, err := postAuthenticate(ctx, o.hc, base, body, o.now)
 		if err == nil {
-			return ar.stored(o.now()), nil
+			return ar.stored(o.now(), cfg.APIBaseOrDefault()), nil
 		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("authkit: waiting for the device sign-in: %w", ctx.Err())

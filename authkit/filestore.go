@@ -113,6 +113,29 @@ func (f *FileStore) Save(ctx context.Context, s *StoredSession) error {
 	return nil
 }
 
+// CompareAndSwap replaces the file's session with s (nil: removes the
+// file) if its refresh token is still old, under the store's lock (so
+// atomically for every process using it); see Store. It takes the lock
+// itself: do not call it while holding Lock.
+func (f *FileStore) CompareAndSwap(ctx context.Context, old string, s *StoredSession) error {
+	unlock, err := f.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := f.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if refreshTokenOf(cur) != old {
+		return ErrStoreChanged
+	}
+	if s == nil || s.RefreshToken == "" {
+		return f.Clear(ctx)
+	}
+	return f.Save(ctx, s)
+}
+
 // Clear removes the file.
 func (f *FileStore) Clear(ctx context.Context) error {
 	err := os.Remove(f.path)

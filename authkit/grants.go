@@ -21,6 +21,9 @@ import (
 // The result is ready for Session.Save; a Session refreshing it should
 // carry the API key as ClientSecret too.
 func SignInWithPassword(ctx context.Context, cfg Config, email, password string, opts ...SignInOption) (*StoredSession, error) {
+	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
+		return nil, fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+	}
 	if cfg.ClientID == "" {
 		return nil, errors.New("authkit: Config.ClientID is required")
 	}
@@ -39,7 +42,7 @@ func SignInWithPassword(ctx context.Context, cfg Config, email, password string,
 	if err != nil {
 		return nil, fmt.Errorf("authkit: password sign-in: %w", err)
 	}
-	return ar.stored(o.now()), nil
+	return ar.stored(o.now(), cfg.APIBaseOrDefault()), nil
 }
 
 // RevokeSession ends a session at WorkOS from a server-side program (POST
@@ -47,6 +50,9 @@ func SignInWithPassword(ctx context.Context, cfg Config, email, password string,
 // refresh tokens stop working, so every Session holding one gets
 // ErrSignedOut at its next refresh.
 func RevokeSession(ctx context.Context, cfg Config, sessionID string, opts ...SignInOption) error {
+	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
+		return fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+	}
 	if cfg.APIKey == "" {
 		return errors.New("authkit: revoking a session needs the API key (Config.APIKey)")
 	}

@@ -4,6 +4,7 @@ package authkit
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,12 +23,17 @@ type SessionConfig struct {
 	// (server-side programs). Public clients (CLIs, desktop apps) leave it
 	// empty.
 	ClientSecret string
-	// APIBase is the WorkOS API, DefaultAPIBase when empty. Point it at a
-	// custom authentication domain or a local issuer (authkittest).
+	// APIBase is the WorkOS API, DefaultAPIBase when empty: https, or http
+	// on a loopback host. Point it at a custom authentication domain or a
+	// local issuer (authkittest). A stored session is bound to the API
+	// base that issued it (StoredSession.APIBase): with another one, Token
+	// and Save fail with an *APIBaseMismatchError and send nothing.
 	APIBase string
-	// Store holds the refresh token. A Store that also implements Locker
-	// (MemoryStore, FileStore) lets several Sessions, in one process or
-	// several, share it without rotating the refresh token twice.
+	// Store holds the refresh token. Sessions of one process sharing a
+	// Store share each refresh; a Store that also implements Locker
+	// (MemoryStore, FileStore) lets Sessions of several processes share
+	// it without presenting the refresh token twice. Any Store is safe:
+	// see its contract (CompareAndSwap).
 	Store Store
 	// HTTPClient sends the requests; a client with a 30 s timeout when
 	// nil.
@@ -119,6 +125,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
 	}
+	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
 	if err := checkHTTPS(cfg.APIBase); err != nil {
 		return nil, fmt.Errorf("authkit: SessionConfig.APIBase: %w", err)
 	}
@@ -248,7 +255,8 @@ func (s *Session) startFlight(ctx context.Context, forced bool, rejected string)
 // refresh runs spec §5.4 steps 2–5 under the store's lock. ended reports
 // that a session present before has just ended.
 func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *Token, err error, ended bool) {
-	if l, ok := s.cfg.Store.(Locker); ok {
+	l, locked := s.cfg.Store.(Locker)
+	if locked {
 		unlock, err := l.Lock(ctx)
 		if err != nil {
 			return nil, transient(fmt.Errorf("locking the session store: %w", err)), false
@@ -272,6 +280,10 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *Token, er
 		}
 		return nil, signedOut(errNoSession), had
 	}
+	if err := s.checkBinding(stored); err != nil {
+		s.mu.Unlock()
+		return nil, err, false
+	}
 	s.adoptLocked(stored)
 	now := s.now()
 	if s.cur.fresh(now) && (!f.forced || s.cur.AccessToken != f.rejected) {
@@ -289,37 +301,50 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *Token, er
 	triedStored := false
 	for attempt := 0; ; attempt++ {
 		s.log.Debug("authkit: refreshing the session", "forced", f.forced, "attempt", attempt+1)
-		resp, err := s.post(ctx, rt, org)
-		if err == nil {
-			t, err := s.accept(ctx, resp)
-			return t, err, false
+		t, err, ended := s.exchange(ctx, rt, org, locked)
+		if err == nil || ended || isSignedOut(err) {
+			return t, err, ended
 		}
 		ae, isAPI := errors.AsType[*APIError](err)
 		if isAPI && !ae.Transient() {
 			// With a store that cannot lock, another process may have
 			// rotated the token under us: then the store holds a newer one
-			// and the session is not over. Try that one, once.
-			if st, lerr := s.cfg.Store.Load(context.WithoutCancel(ctx)); !triedStored && lerr == nil && st != nil && st.RefreshToken != "" && st.RefreshToken != rt {
-				triedStored = true
-				s.mu.Lock()
-				s.adoptLocked(st)
-				rt = s.refreshToken
-				if s.cur.fresh(s.now()) && (!f.forced || s.cur.AccessToken != f.rejected) {
-					t := s.cur
+			// and the session is not over. Try that one, once. The store
+			// is cleared only if it still holds the rejected token.
+			var cerr error
+			if locked {
+				cerr = s.cfg.Store.Clear(context.WithoutCancel(ctx))
+			} else {
+				cerr = s.cfg.Store.CompareAndSwap(context.WithoutCancel(ctx), rt, nil)
+			}
+			if errors.Is(cerr, ErrStoreChanged) && !triedStored {
+				st, lerr := s.cfg.Store.Load(context.WithoutCancel(ctx))
+				if lerr == nil && st != nil && st.RefreshToken != "" && st.RefreshToken != rt {
+					triedStored = true
+					s.mu.Lock()
+					if berr := s.checkBinding(st); berr != nil {
+						s.mu.Unlock()
+						return nil, berr, false
+					}
+					s.adoptLocked(st)
+					rt = s.refreshToken
+					if s.cur.fresh(s.now()) && (!f.forced || s.cur.AccessToken != f.rejected) {
+						t := s.cur
+						s.mu.Unlock()
+						return t, nil, false
+					}
 					s.mu.Unlock()
-					return t, nil, false
+					attempt--
+					continue
 				}
-				s.mu.Unlock()
-				attempt--
-				continue
+			}
+			if cerr != nil && !errors.Is(cerr, ErrStoreChanged) {
+				s.log.Error("authkit: could not clear the session store", "err", cerr)
 			}
 			s.log.Info("authkit: the refresh token was rejected; signing out", "status", ae.Status, "code", ae.Code)
 			s.mu.Lock()
 			s.clearLocked()
 			s.mu.Unlock()
-			if cerr := s.cfg.Store.Clear(context.WithoutCancel(ctx)); cerr != nil {
-				s.log.Error("authkit: could not clear the session store", "err", cerr)
-			}
 			return nil, signedOut(ae), true
 		}
 		lastErr = err
@@ -366,8 +391,115 @@ func (s *Session) post(ctx context.Context, refreshToken, org string) (*authenti
 	}, s.now)
 }
 
-// accept persists a successful refresh, then makes it current.
-func (s *Session) accept(ctx context.Context, resp *authenticateResponse) (*Token, error) {
+// exchange presents the refresh token rt once and persists the rotated
+// pair. With a store that cannot lock, the Sessions of this process that
+// present the same token at the same time share one request (the first
+// one's), so that none of them gets it rejected as already used; each then
+// writes the pair with CompareAndSwap, and whoever finds the store changed
+// takes what it holds.
+func (s *Session) exchange(ctx context.Context, rt, org string, locked bool) (*Token, error, bool) {
+	if locked {
+		resp, err := s.post(ctx, rt, org)
+		if err != nil {
+			return nil, err, false
+		}
+		return s.accept(ctx, resp, rt, true)
+	}
+	key := sha256.Sum256([]byte(s.cfg.APIBase + "\x00" + rt))
+	x, owner := joinExchange(key)
+	if owner {
+		resp, err := s.post(ctx, rt, org)
+		x.resp, x.err = resp, err
+		var tok *Token
+		var ended bool
+		if err == nil {
+			// Persisted before the others are released: one that read
+			// the store after this finds the new token there.
+			tok, err, ended = s.accept(ctx, resp, rt, false)
+		}
+		finishExchange(key, x)
+		return tok, err, ended
+	}
+	select {
+	case <-x.done:
+	case <-ctx.Done():
+		return nil, ctx.Err(), false
+	}
+	if x.err != nil {
+		return nil, x.err, false
+	}
+	return s.accept(ctx, x.resp, rt, false)
+}
+
+// An exchange is one presentation of a refresh token, shared by the
+// Sessions of the process presenting it at the same time.
+type sharedExchange struct {
+	done chan struct{}
+	resp *authenticateResponse
+	err  error
+}
+
+var (
+	exchangesMu sync.Mutex
+	exchanges   = map[[32]byte]*sharedExchange{}
+)
+
+// joinExchange returns the exchange in flight for key, or starts one
+// (owner true).
+func joinExchange(key [32]byte) (x *sharedExchange, owner bool) {
+	exchangesMu.Lock()
+	defer exchangesMu.Unlock()
+	if x, ok := exchanges[key]; ok {
+		return x, false
+	}
+	x = &sharedExchange{done: make(chan struct{})}
+	exchanges[key] = x
+	return x, true
+}
+
+// finishExchange releases the exchange's waiters and forgets it.
+func finishExchange(key [32]byte, x *sharedExchange) {
+	exchangesMu.Lock()
+	delete(exchanges, key)
+	exchangesMu.Unlock()
+	close(x.done)
+}
+
+// checkBinding refuses a stored session issued by another API base than
+// the Session's: its tokens are not sent elsewhere. s.mu is held.
+func (s *Session) checkBinding(st *StoredSession) error {
+	if st.APIBase == "" || sameAPIBase(st.APIBase, s.cfg.APIBase) {
+		return nil
+	}
+	return &APIBaseMismatchError{Stored: st.APIBase, Configured: s.cfg.APIBase}
+}
+
+func sameAPIBase(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
+}
+
+// APIBaseMismatchError is returned when the stored session was issued by
+// another WorkOS API base than the one the Session is configured with (a
+// WORKOS_API_BASE changed, or set by an untrusted .env file): its refresh
+// and access tokens are not sent there. The session is kept; sign in again
+// against the new API base, or fix the configuration.
+type APIBaseMismatchError struct {
+	// Stored is the API base that issued the stored session.
+	Stored string
+	// Configured is the Session's API base.
+	Configured string
+}
+
+// Error names both API bases.
+func (e *APIBaseMismatchError) Error() string {
+	return fmt.Sprintf("authkit: the stored session was issued by %s, but the configured WorkOS API base is %s: its tokens are not sent there (fix %s, or sign in again against %s)",
+		e.Stored, e.Configured, EnvAPIBase, e.Configured)
+}
+
+// accept persists a successful refresh of the refresh token old, then makes
+// it current. Under the store's lock (locked) it saves; otherwise it swaps
+// only if the store still holds old, and else takes what the store holds.
+func (s *Session) accept(ctx context.Context, resp *authenticateResponse, old string, locked bool) (*Token, error, bool) {
 	tok, perr := ParseToken(resp.AccessToken)
 	s.mu.Lock()
 	prev := s.stored
@@ -380,6 +512,7 @@ func (s *Session) accept(ctx context.Context, resp *authenticateResponse) (*Toke
 		AuthenticationMethod: resp.AuthenticationMethod,
 		Impersonator:         resp.Impersonator,
 		SavedAt:              s.now(),
+		APIBase:              s.cfg.APIBase,
 	}
 	if perr != nil {
 		ss.AccessToken = ""
@@ -397,7 +530,17 @@ func (s *Session) accept(ctx context.Context, resp *authenticateResponse) (*Toke
 	// Persist before anyone sees the new token. The save must not be cut
 	// short by callers giving up: WorkOS has already retired the old
 	// refresh token.
-	if err := s.cfg.Store.Save(context.WithoutCancel(ctx), ss); err != nil {
+	wctx := context.WithoutCancel(ctx)
+	var err error
+	if locked {
+		err = s.cfg.Store.Save(wctx, ss)
+	} else {
+		err = s.cfg.Store.CompareAndSwap(wctx, old, ss)
+	}
+	if errors.Is(err, ErrStoreChanged) {
+		return s.adoptWinner(wctx, ss)
+	}
+	if err != nil {
 		s.log.Error("authkit: could not persist the rotated refresh token; continuing with it in memory", "err", err)
 	}
 	s.mu.Lock()
@@ -408,10 +551,43 @@ func (s *Session) accept(ctx context.Context, resp *authenticateResponse) (*Toke
 	}
 	s.mu.Unlock()
 	if perr != nil {
-		return nil, transient(errMalformedResponse{"access_token: " + perr.Error()})
+		return nil, transient(errMalformedResponse{"access_token: " + perr.Error()}), false
 	}
 	s.log.Debug("authkit: session refreshed", "expires", tok.Expiry)
-	return tok, nil
+	return tok, nil, false
+}
+
+// adoptWinner handles a CompareAndSwap that found the store changed: ours
+// is the pair another Session already stored (it shared our request), or
+// someone else rotated or signed out first, and the store wins.
+func (s *Session) adoptWinner(ctx context.Context, ours *StoredSession) (*Token, error, bool) {
+	st, err := s.cfg.Store.Load(ctx)
+	if err != nil {
+		return nil, transient(err), false
+	}
+	s.mu.Lock()
+	if st == nil || st.RefreshToken == "" {
+		had := s.refreshToken != ""
+		s.clearLocked()
+		s.mu.Unlock()
+		s.log.Info("authkit: the session was removed from the store while refreshing")
+		return nil, signedOut(errNoSession), had
+	}
+	if st.RefreshToken == ours.RefreshToken && st.AccessToken == "" {
+		st.AccessToken = ours.AccessToken
+	}
+	if err := s.checkBinding(st); err != nil {
+		s.mu.Unlock()
+		return nil, err, false
+	}
+	s.adoptLocked(st)
+	cur := s.cur
+	s.mu.Unlock()
+	if cur == nil || !cur.Valid(s.now()) {
+		return nil, transient(ErrStoreChanged), false
+	}
+	t := *cur
+	return &t, nil, false
 }
 
 // adoptLocked takes the stored session as current: its refresh token
@@ -453,6 +629,11 @@ func (s *Session) Save(ctx context.Context, st *StoredSession) error {
 	st = st.clone()
 	if st.SavedAt.IsZero() {
 		st.SavedAt = s.now()
+	}
+	if st.APIBase == "" {
+		st.APIBase = s.cfg.APIBase
+	} else if !sameAPIBase(st.APIBase, s.cfg.APIBase) {
+		return &APIBaseMismatchError{Stored: st.APIBase, Configured: s.cfg.APIBase}
 	}
 	if st.OrganizationID == "" && st.AccessToken != "" {
 		if t, err := ParseToken(st.AccessToken); err == nil {

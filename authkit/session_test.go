@@ -546,6 +546,9 @@ type plainStore struct{ m *MemoryStore }
 func (p plainStore) Load(ctx context.Context) (*StoredSession, error) { return p.m.Load(ctx) }
 func (p plainStore) Save(ctx context.Context, s *StoredSession) error { return p.m.Save(ctx, s) }
 func (p plainStore) Clear(ctx context.Context) error                  { return p.m.Clear(ctx) }
+func (p plainStore) CompareAndSwap(ctx context.Context, old string, s *StoredSession) error {
+	return p.m.CompareAndSwap(ctx, old, s)
+}
 
 // Without a lock, another process may rotate the refresh token between our
 // read and our request: the rejection is then not a sign-out, the newer

@@ -192,6 +192,9 @@ type callbackResult struct {
 // other error parameter with an error naming it. Give ctx a deadline: the user
 // may never come back. The result is ready for Session.Save.
 func SignInWithBrowser(ctx context.Context, cfg Config, opts ...SignInOption) (*StoredSession, error) {
+	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
+		return nil, fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+	}
 	if cfg.ClientID == "" {
 		return nil, errors.New("authkit: Config.ClientID is required")
 	}
@@ -283,11 +286,12 @@ func exchangeCode(ctx context.Context, cfg Config, o *signInOptions, code, verif
 	if err != nil {
 		return nil, fmt.Errorf("authkit: exchanging the authorization code: %w", err)
 	}
-	return ar.stored(o.now()), nil
+	return ar.stored(o.now(), cfg.APIBaseOrDefault()), nil
 }
 
-// stored converts an authenticate answer into what a Store keeps.
-func (ar *authenticateResponse) stored(now time.Time) *StoredSession {
+// stored converts an authenticate answer from apiBase into what a Store
+// keeps, bound to apiBase.
+func (ar *authenticateResponse) stored(now time.Time, apiBase string) *StoredSession {
 	return &StoredSession{
 		RefreshToken:         ar.RefreshToken,
 		AccessToken:          ar.AccessToken,
@@ -296,6 +300,7 @@ func (ar *authenticateResponse) stored(now time.Time) *StoredSession {
 		AuthenticationMethod: ar.AuthenticationMethod,
 		Impersonator:         ar.Impersonator,
 		SavedAt:              now,
+		APIBase:              strings.TrimRight(apiBase, "/"),
 	}
 }
 

@@ -4,6 +4,7 @@ package authkit
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"sync"
 	"time"
@@ -14,8 +15,16 @@ import (
 // pair before it hands the access token out, so a crash never loses a
 // rotation.
 //
-// Implementations must be safe for concurrent use. If a store is shared by
-// several processes it should also implement Locker.
+// The contract that makes any implementation safe, with or without a lock:
+// a Session writes a rotated session with CompareAndSwap, naming the refresh
+// token it presented; if the store no longer holds it, another Session (or
+// process) has rotated or signed out first, and the Session re-reads the
+// store and uses what it finds instead of overwriting it. Sessions of one
+// process sharing a store also share each refresh of one refresh token, so
+// that only one request presents it. Implementations must be safe for
+// concurrent use; a store shared by several processes should also
+// implement Locker, so that they do not present the same refresh token at
+// once (MemoryStore and FileStore do).
 type Store interface {
 	// Load returns the stored session, or (nil, nil) when there is none.
 	Load(ctx context.Context) (*StoredSession, error)
@@ -25,7 +34,18 @@ type Store interface {
 	// Clear removes the stored session. Clearing an empty store is not an
 	// error.
 	Clear(ctx context.Context) error
+	// CompareAndSwap replaces the stored session with s (nil removes it)
+	// only if the stored refresh token is still old ("" when the store is
+	// empty); otherwise it changes nothing and returns an error matching
+	// ErrStoreChanged. The comparison and the write are one atomic step
+	// with respect to every other write of the store (in other processes
+	// too, for a store they share).
+	CompareAndSwap(ctx context.Context, old string, s *StoredSession) error
 }
+
+// ErrStoreChanged is returned by Store.CompareAndSwap when the stored
+// refresh token is not the expected one: someone else wrote first.
+var ErrStoreChanged = errors.New("authkit: the stored session changed")
 
 // Locker is implemented by stores that can serialize refreshes, across
 // processes when the store is shared (FileStore), so that only one of them
@@ -56,6 +76,11 @@ type StoredSession struct {
 	Impersonator *Impersonator `json:"impersonator,omitempty"`
 	// SavedAt is when the session was last written.
 	SavedAt time.Time `json:"saved_at,omitzero"`
+	// APIBase is the WorkOS API that issued the session (its refresh
+	// token works there only). A Session refuses to send the tokens of a
+	// session bound to another API base than its own; one without it (a
+	// file written before this field) is bound at its next refresh.
+	APIBase string `json:"api_base,omitempty"`
 }
 
 // User is a WorkOS user, as the authenticate endpoint returns it.
@@ -133,6 +158,29 @@ func (m *MemoryStore) Clear(ctx context.Context) error {
 	defer m.mu.Unlock()
 	m.s = nil
 	return nil
+}
+
+// CompareAndSwap stores a copy of s (nil: forgets the session) if the
+// stored refresh token is old; see Store.
+func (m *MemoryStore) CompareAndSwap(ctx context.Context, old string, s *StoredSession) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if refreshTokenOf(m.s) != old {
+		return ErrStoreChanged
+	}
+	m.s = nil
+	if s != nil && s.RefreshToken != "" {
+		m.s = s.clone()
+	}
+	return nil
+}
+
+// refreshTokenOf returns s's refresh token, "" for no session.
+func refreshTokenOf(s *StoredSession) string {
+	if s == nil {
+		return ""
+	}
+	return s.RefreshToken
 }
 
 // Lock takes the store's lock.

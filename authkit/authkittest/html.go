@@ -6,18 +6,43 @@ import (
 	"net/http"
 )
 
+// pageHead opens every page the issuer renders. Its look follows the
+// example chat app (examples/vite/src/styles.css: the same palette, light
+// and dark, type and controls), so that the dev stack's sign-in reads as
+// one product: a card with the form, a badge saying it is the local stack.
 const pageHead = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{{.Title}}</title>
 <style>
-body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}
-label{display:block;margin:.8rem 0 .2rem}input[type=email],input[type=password],input[type=text]{width:100%;padding:.5rem;box-sizing:border-box}
-.buttons{margin-top:1.2rem;display:flex;gap:.5rem}button{padding:.5rem 1rem}.error{color:#b00020}.hint{color:#666;font-size:.9rem}
-</style></head><body>
+:root{--bg:#f7f7f8;--panel:#ffffff;--text:#1d1d1f;--muted:#5f6368;--border:#dadce0;--accent:#3b5bdb;--accent-text:#ffffff;--error:#b3261e;--banner:#fff4d6;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;color:var(--text);background:var(--bg)}
+@media (prefers-color-scheme:dark){:root{--bg:#16171a;--panel:#1f2024;--text:#e8e8ea;--muted:#a3a6ad;--border:#3a3c42;--accent:#7b93ff;--accent-text:#0c0d10;--error:#ff8a80;--banner:#3d3420}}
+*{box-sizing:border-box}
+body{margin:0;min-height:100dvh;display:flex;align-items:flex-start;justify-content:center;padding:max(2rem,8vh) 1rem 2rem}
+main{width:100%;max-width:24rem;background:var(--panel);border:1px solid var(--border);border-radius:.75rem;padding:1.5rem}
+.brand{display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .5rem;margin:0 0 1rem;font-weight:600}
+.badge{padding:.1rem .45rem;border:1px solid var(--border);border-radius:999px;color:var(--muted);font-size:.75rem;font-weight:normal;white-space:nowrap}
+h1{margin:0 0 .75rem;font-size:1.3rem;line-height:1.25}
+p{margin:.5rem 0}
+label{display:block;margin:.9rem 0 .3rem;font-size:.9rem;font-weight:600}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:.55rem .7rem;border:1px solid var(--border);border-radius:.5rem;background:var(--bg);color:inherit;font:inherit}
+#user_code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.12em;text-transform:uppercase}
+.buttons{margin-top:1.25rem;display:flex;flex-wrap:wrap;gap:.5rem}
+button{flex:1;padding:.55rem 1rem;border:1px solid var(--accent);border-radius:.5rem;background:var(--accent);color:var(--accent-text);font:inherit;cursor:pointer}
+button[value=deny]{background:transparent;color:var(--accent)}
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.error{margin:0 0 .75rem;padding:.5rem .75rem;border-radius:.5rem;color:var(--error);border:1px solid var(--error)}
+.hint{margin-top:1.25rem;padding:.5rem .75rem;border-radius:.5rem;background:var(--banner);color:var(--text);font-size:.85rem}
+</style></head><body><main>
+<p class="brand">goconvex chat <span class="badge" title="A WorkOS stand-in on loopback (authkittest)">local dev stack</span></p>
 <h1>{{.Title}}</h1>`
 
+// pageFoot closes what pageHead opened.
+const pageFoot = `</main></body></html>`
+
 var (
-	pageTmpl = template.Must(template.New("page").Parse(pageHead + `<p>{{.Message}}</p></body></html>`))
+	pageTmpl = template.Must(template.New("page").Parse(pageHead + `<p>{{.Message}}</p>` + pageFoot))
 
 	loginTmpl = template.Must(template.New("login").Parse(pageHead + `
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
@@ -29,7 +54,7 @@ var (
 <button type="submit" name="action" value="deny" formnovalidate>Deny</button></div>
 </form>
 {{if .Users}}<p class="hint">Users: {{range $i, $u := .Users}}{{if $i}}, {{end}}{{$u}}{{end}}</p>{{end}}
-</body></html>`))
+` + pageFoot))
 
 	deviceTmpl = template.Must(template.New("device").Parse(pageHead + `
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
@@ -42,7 +67,7 @@ var (
 <button type="submit" name="action" value="deny" formnovalidate>Deny</button></div>
 </form>
 {{if .Users}}<p class="hint">Users: {{range $i, $u := .Users}}{{if $i}}, {{end}}{{$u}}{{end}}</p>{{end}}
-</body></html>`))
+` + pageFoot))
 )
 
 type hiddenField struct{ Name, Value string }

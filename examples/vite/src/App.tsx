@@ -11,6 +11,7 @@ import {
   useQuery,
 } from "@goconvex/react";
 import { api } from "../convex/_generated/api";
+import type { SignInError } from "./signin_error";
 import type { Doc } from "../convex/_generated/dataModel";
 
 /** One committed auth state, as the e2e tests read them from window.__authStates. */
@@ -27,13 +28,13 @@ declare global {
   }
 }
 
-export function App({ local }: { local: boolean }) {
+export function App({ local, signInError = null }: { local: boolean; signInError?: SignInError | null }) {
   const state = useAuthStateLog();
   return (
     <div className="app" data-auth-state={state}>
       <header className="topbar">
         <h1>
-          goconvex chat{" "}
+          <span className="title">goconvex chat</span>
           {local && (
             <span className="badge" title="Convex and WorkOS stand-ins on loopback (make demo)">
               local dev stack
@@ -61,6 +62,7 @@ export function App({ local }: { local: boolean }) {
           <Composer />
         </Authenticated>
         <Unauthenticated>
+          <SignInNotice error={signInError} />
           <SignInPrompt local={local} />
         </Unauthenticated>
       </footer>
@@ -115,6 +117,22 @@ function Account() {
       </p>
       <button type="button" className="secondary" onClick={onSignOut} disabled={signingOut} data-testid="sign-out">
         {signingOut ? "Signing out…" : "Sign out"}
+      </button>
+    </div>
+  );
+}
+
+/** Why the last sign-in did not happen, until dismissed. */
+function SignInNotice({ error }: { error: SignInError | null }) {
+  const [shown, setShown] = useState(error !== null);
+  if (!shown || error === null) {
+    return null;
+  }
+  return (
+    <div className="notice" role="alert" data-testid="sign-in-error" data-code={error.code}>
+      <p>{error.message}</p>
+      <button type="button" className="secondary" onClick={() => setShown(false)} aria-label="Dismiss">
+        OK
       </button>
     </div>
   );

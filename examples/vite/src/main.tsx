@@ -5,9 +5,13 @@ import { ConvexProviderWithAuth, ConvexProviderWithAuthKit, ConvexWasmClient } f
 import { App } from "./App";
 import { ServerAuthProvider, useServerConvexAuth } from "./auth";
 import { loadConfig, type AppConfig } from "./config";
+import { takeSignInError } from "./signin_error";
 import "./styles.css";
 
 const root = createRoot(document.getElementById("root")!);
+// Back from a sign-in that did not happen (Deny on the sign-in page): say
+// so, and take ?error=… out of the URL before AuthKit reads it.
+const signInError = takeSignInError();
 
 try {
   const config = await loadConfig();
@@ -17,7 +21,7 @@ try {
   root.render(
     <StrictMode>
       <Providers config={config} convex={convex}>
-        <App local={config.local} />
+        <App local={config.local} signInError={signInError} />
       </Providers>
     </StrictMode>,
   );

@@ -280,19 +280,6 @@ func TestCloseReleasesEverything(t *testing.T) {
 	require.LessOrEqual(t, after, before, "goroutines left after Close")
 }
 
-// TestSubscriptionCloseUnblocksNext: Close on a subscription wakes Next and
-// removes the server query.
-func TestSubscriptionCloseUnblocksNext(t *testing.T) {
-	_, _, sub, conn := subscribed(t, "q:x")
-	ctx := ctxT(t)
-	next := make(chan error, 1)
-	go func() { _, err := sub.Next(ctx); next <- err }()
-	time.Sleep(20 * time.Millisecond)
-	require.NoError(t, sub.Close())
-	require.ErrorIs(t, <-next, ErrClosed)
-	require.Equal(t, `{"type":"ModifyQuerySet","baseVersion":1,"newVersion":2,"modifications":[{"type":"Remove","queryId":0}]}`, conn.read())
-}
-
 func TestNewRejectsBadAddresses(t *testing.T) {
 	for addr, want := range map[string]string{
 		"ftp://x":                              `must start with "https://" or "http://"`,

@@ -14,7 +14,7 @@ import (
 	"github.com/goconvex/convex/client/internal/transport"
 )
 
-// memServer accepts the client's sockets in memory (WithDial), so that a
+// memServer accepts the client's sockets in memory (the dial option), so that a
 // test can run the client in a testing/synctest bubble on its fake clock:
 // every goroutine blocked on a memConn is durably blocked.
 type memServer struct{ conns chan *memPeer }
@@ -139,5 +139,29 @@ func TestInactivityReconnect(t *testing.T) {
 		conn2 := <-srv.conns
 		f := conn2.readType(t, "Connect")
 		require.True(t, strings.Contains(f, `"lastCloseReason":"InactiveServer"`), f)
+	})
+}
+
+// TestSubscriptionCloseUnblocksNext: Close on a subscription wakes a Next
+// blocked on it and removes the server query.
+func TestSubscriptionCloseUnblocksNext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer()
+		c, err := New("http://127.0.0.1:1", fastBackoff(), srv.option())
+		require.NoError(t, err)
+		defer c.Close()
+		ctx := context.Background()
+		sub, err := c.Subscribe(ctx, "q:x", nil)
+		require.NoError(t, err)
+		conn := <-srv.conns // the socket opens after the subscription reached the loop
+		conn.readType(t, "Connect")
+		require.Contains(t, conn.readType(t, "ModifyQuerySet"), `"udfPath":"q:x"`)
+
+		next := make(chan error, 1)
+		go func() { _, err := sub.Next(ctx); next <- err }()
+		synctest.Wait() // Next is blocked
+		require.NoError(t, sub.Close())
+		require.ErrorIs(t, <-next, ErrClosed)
+		require.Equal(t, `{"type":"ModifyQuerySet","baseVersion":1,"newVersion":2,"modifications":[{"type":"Remove","queryId":0}]}`, conn.read(t))
 	})
 }

@@ -15,7 +15,8 @@ export default defineConfig({
     setupFiles: ["test/setup.ts"],
     // One deployment for all files: its subscription counts are asserted.
     fileParallelism: false,
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Generous: a test makes several waits of up to 15 s (test/setup.ts).
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

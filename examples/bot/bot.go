@@ -96,6 +96,9 @@ func (b *Bot) Run(ctx context.Context) error {
 				b.log.Error("bot: sending the answer failed", "err", err)
 			}
 		}
+		if seen == nil {
+			b.log.Info("bot: watching", "history", len(msgs))
+		}
 		// Only the latest window is remembered: a message that left it
 		// never comes back.
 		seen = next

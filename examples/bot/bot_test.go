@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,6 +57,25 @@ func countPongs(t *testing.T, cx *convextest.Server) int {
 		}
 	}
 	return n
+}
+
+// answered reports whether a pong follows the message body.
+func answered(t *testing.T, cx *convextest.Server, body string) bool {
+	after := false
+	for _, m := range bodies(t, cx) {
+		after = after || m.Body == body
+		if after && m.Body == "pong" {
+			return true
+		}
+	}
+	return false
+}
+
+// waitWatching waits until the bot has its first result, the history: a
+// message sent after that is new to it.
+func waitWatching(t *testing.T, logs *lockedBuffer) {
+	t.Helper()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "bot: watching") }, 20*time.Second, 10*time.Millisecond, logs.String())
 }
 
 // userClient is a person in the chat.
@@ -129,12 +149,12 @@ func TestBotPingRestartRotation(t *testing.T) {
 	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "!ping from before"}, nil))
 
 	stop, logs := startBot(t)
-	require.Eventually(t, func() bool { return cx.Subscriptions() >= 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
-	time.Sleep(200 * time.Millisecond)
-	assert.Zero(t, countPongs(t, cx), "history is not answered")
-
+	waitWatching(t, logs)
 	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "hey bot, !ping"}, nil))
-	require.Eventually(t, func() bool { return countPongs(t, cx) == 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
+	require.Eventually(t, func() bool { return answered(t, cx, "hey bot, !ping") }, 10*time.Second, 10*time.Millisecond, logs.String())
+	// The bot answers in order and waits for each answer: an answer to the
+	// history would have come before this one.
+	assert.Equal(t, 1, countPongs(t, cx), "history is not answered")
 	for _, m := range bodies(t, cx) {
 		if m.Body == "pong" {
 			assert.Equal(t, "Demo User", m.Author, "answered as the bot's user")
@@ -164,7 +184,8 @@ func TestBotPingRestartRotation(t *testing.T) {
 	require.Eventually(t, func() bool { return countPongs(t, cx) == 3 }, 10*time.Second, 10*time.Millisecond, logs.String())
 
 	assert.Equal(t, 0, stop())
-	time.Sleep(100 * time.Millisecond)
+	// Stopped: its connection is gone, and with it anything it could send.
+	require.Eventually(t, func() bool { return cx.Connections() == 1 }, 10*time.Second, 10*time.Millisecond, "only the human is connected")
 	assert.Equal(t, 3, countPongs(t, cx), "nothing answered twice")
 	assert.NotContains(t, logs.String(), saved.RefreshToken)
 }
@@ -191,8 +212,7 @@ func TestBotClientCredentials(t *testing.T) {
 
 	human := userClient(t, ak, cx, ada.ID)
 	stop, logs := startBot(t)
-	require.Eventually(t, func() bool { return cx.Subscriptions() >= 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
-	time.Sleep(100 * time.Millisecond)
+	waitWatching(t, logs)
 	require.NoError(t, human.Mutation(ctx, "messages:send", client.Args{"body": "!ping"}, nil))
 	require.Eventually(t, func() bool { return countPongs(t, cx) == 1 }, 10*time.Second, 10*time.Millisecond, logs.String())
 	for _, m := range bodies(t, cx) {

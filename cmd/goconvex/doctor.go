@@ -112,10 +112,7 @@ func (d *doctor) run(ctx context.Context) {
 		d.add("client id", "ok", cfg.ClientID, "")
 	}
 	if !cfgOK {
-		if cfg.ClientID == "" {
-			d.add("config "+authkit.EnvClientID, "fail", "not set", "set WORKOS_CLIENT_ID in the environment or .env.local")
-		}
-		return
+		return // Validate has reported the client id
 	}
 
 	// 2. JWKS reachable, and clock skew from its Date header.
@@ -202,6 +199,13 @@ func (d *doctor) checkJWKS(ctx context.Context, jwksURL string) {
 	}
 }
 
+// checkCORS preflights the API's authenticate endpoint as a browser on the
+// web app's origin would before authkit-js's first call. authkit-js sends
+// its session cookie (fetch with credentials: "include") except in its dev
+// mode, which it uses on localhost and 127.0.0.1 (the refresh token then
+// lives in localStorage). Without credentials, Access-Control-Allow-Origin
+// "*" or the origin itself will do; with them, browsers require the origin
+// itself and Access-Control-Allow-Credentials: true.
 func (d *doctor) checkCORS(ctx context.Context, base, redirectURI string) {
 	if redirectURI == "" {
 		d.add("cors", "skip", "no redirect URI configured (WORKOS_REDIRECT_URI)", "")
@@ -212,23 +216,40 @@ func (d *doctor) checkCORS(ctx context.Context, base, redirectURI string) {
 		d.add("cors", "fail", "the redirect URI is not absolute", "")
 		return
 	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		d.add("cors", "skip", "the redirect URI is not a web page ("+u.Scheme+"://): no browser calls the API from it", "")
+		return
+	}
 	origin := u.Scheme + "://" + u.Host
+	credentialed := u.Hostname() != "localhost" && u.Hostname() != "127.0.0.1"
+	const fixAdd = "in the WorkOS dashboard, Authentication → Configure CORS: add "
 	req, _ := http.NewRequestWithContext(ctx, http.MethodOptions, base+"/user_management/authenticate", nil)
 	req.Header.Set("Origin", origin)
 	req.Header.Set("Access-Control-Request-Method", "POST")
 	req.Header.Set("Access-Control-Request-Headers", "content-type")
 	resp, err := d.hc.Do(req)
 	if err != nil {
-		d.add("cors", "fail", "preflight failed: "+err.Error(), "")
+		d.add("cors", "fail", "the preflight request failed: "+err.Error(), "check WORKOS_API_BASE and the network")
 		return
 	}
 	resp.Body.Close()
-	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != origin {
-		d.add("cors", "fail", fmt.Sprintf("origin %s is not allowed to call the API from a browser", origin),
-			"add "+origin+" in WorkOS → Authentication → Sessions → CORS")
-		return
+	allow := resp.Header.Get("Access-Control-Allow-Origin")
+	creds := strings.EqualFold(strings.TrimSpace(resp.Header.Get("Access-Control-Allow-Credentials")), "true")
+	ok2xx := resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
+	case !ok2xx || (allow != origin && allow != "*"):
+		d.add("cors", "fail", fmt.Sprintf("origin %s is not allowed to call the API from a browser (preflight: HTTP %d)", origin, resp.StatusCode), fixAdd+origin)
+	case !credentialed && allow == "*":
+		d.add("cors", "ok", "every origin is allowed (*), which suits "+origin+": authkit-js sends no cookie from localhost", "")
+	case !credentialed:
+		d.add("cors", "ok", origin+" is allowed", "")
+	case allow == "*":
+		d.add("cors", "fail", fmt.Sprintf("the API allows every origin (*), but authkit-js on %s sends its session cookie, and browsers refuse a wildcard for requests with credentials", origin), fixAdd+origin+" (an origin listed there is answered by name, with credentials allowed)")
+	case !creds:
+		d.add("cors", "fail", fmt.Sprintf("origin %s is allowed, but without Access-Control-Allow-Credentials: true, which authkit-js's cookie needs", origin), fixAdd+origin)
+	default:
+		d.add("cors", "ok", origin+" is allowed, with credentials", "")
 	}
-	d.add("cors", "ok", origin+" is allowed", "")
 }
 
 func (d *doctor) checkIssuer(ctx context.Context, tok *authkit.Token) {

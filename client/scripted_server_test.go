@@ -37,6 +37,7 @@ type scriptedConn struct {
 
 func newScriptedServer(t *testing.T) *scriptedServer {
 	s := &scriptedServer{t: t, conns: make(chan *scriptedConn, 16), paths: make(chan string, 16)}
+	validator := newFrameValidator(t) // every frame the client sends must pass the backend's rules
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.gate != nil {
 			select {
@@ -60,6 +61,7 @@ func newScriptedServer(t *testing.T) *scriptedServer {
 				close(sc.frames)
 				return
 			}
+			validator.check(data)
 			sc.frames <- string(data)
 		}
 	}))

@@ -351,6 +351,12 @@ func functionArgs(path string, args []byte) (map[string]any, string) {
 		module, fn, _ := strings.Cut(path, ":")
 		return nil, fmt.Sprintf("Invalid arguments for %s.js:%s: %v", module, fn, err)
 	}
+	if hasCommitTs(decoded) {
+		// The token a mutation may write is not a value a client may send
+		// (crates/value/src/pending.rs, crates/udf/src/validation.rs).
+		module, fn, _ := strings.Cut(path, ":")
+		return nil, fmt.Sprintf("Invalid arguments for %s.js:%s: Field name $commitTs starts with '$', which is reserved.", module, fn)
+	}
 	if list, ok := decoded.([]any); ok {
 		if len(list) != 1 {
 			return nil, fmt.Sprintf("Expected to receive a single object as the function's argument. Instead received %d arguments: %s", len(list), args)
@@ -366,6 +372,27 @@ func functionArgs(path string, args []byte) (map[string]any, string) {
 		return nil, fmt.Sprintf("Expected to receive an object as the function's argument. Instead received: %s", args)
 	}
 	return argMap, ""
+}
+
+// hasCommitTs reports whether v holds the {"$commitTs":null} placeholder.
+func hasCommitTs(v any) bool {
+	switch v := v.(type) {
+	case values.CommitTsPlaceholder:
+		return true
+	case map[string]any:
+		for _, e := range v {
+			if hasCommitTs(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if hasCommitTs(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type panicError struct{ v any }

@@ -27,7 +27,7 @@ func ExampleNewMiddleware() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 	mux.Handle("GET /callback", m.CallbackHandler())
-	mux.Handle("/auth/sign-out", m.SignOutHandler())
+	mux.Handle("POST /auth/sign-out", m.SignOutHandler())
 	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
 		u := authkit.UserFromRequest(r) // never nil here: /account is protected

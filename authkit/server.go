@@ -19,7 +19,7 @@ import (
 //	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 //	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
 //	mux.Handle("GET /callback", m.CallbackHandler())   // the RedirectURI's path
-//	mux.Handle("/auth/sign-out", m.SignOutHandler())
+//	mux.Handle("POST /auth/sign-out", m.SignOutHandler()) // a same-origin form
 //	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 //	mux.Handle("GET /auth/session", m.SessionHandler())
 //	http.ListenAndServe(addr, m.Handler(mux))

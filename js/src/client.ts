@@ -52,8 +52,13 @@ export interface ConnectionState {
   connectionRetries: number;
   inflightMutations: number;
   inflightActions: number;
-  /** goconvex only: the last connection-level failure the client recovered from. */
+  /** goconvex only: the last connection-level failure. */
   lastError: string | null;
+  /**
+   * goconvex only: the client stopped for good after repeated FatalErrors
+   * from the deployment (lastError holds the server's text); calls fail.
+   */
+  failed: boolean;
 }
 
 /** An unsubscribe function that can also read the subscription's latest value. */
@@ -126,6 +131,7 @@ const initialConnectionState: ConnectionState = {
   inflightMutations: 0,
   inflightActions: 0,
   lastError: null,
+  failed: false,
 };
 
 /**

@@ -29,8 +29,10 @@ export interface WasmConnectionState {
   inflightActions: number;
   /** Milliseconds since the epoch, or null when nothing is in flight. */
   timeOfOldestInflightRequest: number | null;
-  /** The last connection-level failure the client recovered from. */
+  /** The last connection-level failure (its text). */
   lastError: string | null;
+  /** The client stopped for good after repeated FatalErrors from the deployment. */
+  failed: boolean;
 }
 
 /** The error of a failed function, in a batch or on a rejected call. */

@@ -625,6 +625,8 @@ func connectionJSON(st client.ConnectionState) string {
 	} else {
 		b = appendString(b, st.LastError)
 	}
+	b = append(b, `,"failed":`...)
+	b = strconv.AppendBool(b, st.Failed)
 	return string(append(b, '}'))
 }
 

@@ -53,6 +53,9 @@ func (e *encoder) reflectValue(v reflect.Value, depth, ptrs int) *Error {
 		if info.encErr != "" {
 			return newError("%s", info.encErr)
 		}
+		if info.marshals {
+			return e.marshalConvex(v, depth)
+		}
 	}
 
 	switch v.Kind() {

@@ -48,6 +48,14 @@ func (d *decoder) typedValue(v reflect.Value, depth, ptrs int) *Error {
 		return d.setAny(v, depth)
 	}
 
+	var info *typeInfo
+	if needsInfo(t) {
+		info = typeInfoOf(t)
+		if info.unmarshals {
+			return d.unmarshalConvex(v, depth)
+		}
+	}
+
 	if c == 'n' {
 		if err := d.literal("null"); err != nil {
 			return err
@@ -59,9 +67,7 @@ func (d *decoder) typedValue(v reflect.Value, depth, ptrs int) *Error {
 		return nil
 	}
 
-	var info *typeInfo
-	if needsInfo(t) {
-		info = typeInfoOf(t)
+	if info != nil {
 		if info.decErr != "" {
 			return newError("%s", info.decErr)
 		}

@@ -30,6 +30,10 @@ type typeInfo struct {
 	encErr string        // why Marshal cannot encode the type, or ""
 	decErr string        // why Unmarshal cannot decode into the type, or ""
 	fields *structFields // for structs
+	// marshals and unmarshals: the type encodes itself (Marshaler, on
+	// the type or its pointer) or decodes itself (Unmarshaler on its
+	// pointer), which takes over from the kind.
+	marshals, unmarshals bool
 }
 
 var typeCache sync.Map // reflect.Type → *typeInfo
@@ -46,8 +50,16 @@ func typeInfoOf(t reflect.Type) *typeInfo {
 		return ti.(*typeInfo)
 	}
 	ti := &typeInfo{
-		encErr: encodeProblem(t),
-		decErr: decodeProblem(t),
+		encErr:     encodeProblem(t),
+		decErr:     decodeProblem(t),
+		marshals:   t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType),
+		unmarshals: reflect.PointerTo(t).Implements(unmarshalerType),
+	}
+	if ti.marshals {
+		ti.encErr = ""
+	}
+	if ti.unmarshals {
+		ti.decErr = ""
 	}
 	if t.Kind() == reflect.Struct {
 		ti.fields = typeFields(t)

@@ -76,11 +76,54 @@
 // # Protocol
 //
 // Sync WebSockets are accepted on GET /api/sync and /api/<version>/sync
-// from any origin; the HTTP API answers POST /api/query, /api/mutation,
-// /api/action, /api/function, /api/run/<module path>/<function>,
-// /api/query_ts and /api/query_at_ts (which runs at the latest timestamp:
-// there is no history), with CORS open to any origin. Auth follows the real
-// server: user JWTs are validated against the WithAuth providers (see
+// from any origin; the HTTP API answers GET and POST /api/query, POST
+// /api/mutation, /api/action, /api/function (admin only),
+// /api/run/<module path>/<function>, /api/query_batch, /api/query_ts and
+// /api/query_at_ts (which checks its ts but runs at the latest timestamp:
+// there is no history), with CORS open to any origin.
+//
+// convextest accepts exactly what a Convex deployment accepts, and refuses
+// the rest with the same FatalError texts, close codes and HTTP answers, so
+// that a client that works against it works against the real backend. The
+// rules, each from the backend's source (get-convex/convex-backend; the
+// backend-rules suite in rules_test.go has a case for each, and
+// docs/backend-rules.md explains them):
+//
+//	rule                                                           backend source
+//	client frames parsed strictly: required fields, integer types,  crates/convex/sync_types/src/types/json.rs
+//	  unknown fields ignored; a refused frame is a FatalError
+//	  "Received Invalid JSON on websocket: …" and a close without    crates/local_backend/src/subs/mod.rs
+//	  a status code
+//	Connect's sessionId is a UUID                                   crates/convex/sync_types/src/types/mod.rs
+//	function paths: relative module path, ".js" or no extension,    crates/convex/sync_types/src/udf_path.rs,
+//	  components and function names as the backend allows            module_path.rs, path.rs, identifier.rs
+//	args not an array: FatalError "Invalid arguments provided"     crates/value/src/serialized_args_ext.rs
+//	args that are not Convex values ($commitTs included): the call  crates/udf/src/helpers.rs
+//	  fails with "Invalid arguments for <module>.js:<fn>: …"
+//	positional args other than one object: the call fails          crates/model/src/modules/function_validators.rs
+//	acting-as identity: tokenIdentifier, or issuer and subject      crates/convex/sync_types/src/types/json.rs
+//	base version mismatch: FatalError; other state errors: 1011     crates/sync/src/state.rs
+//	maxObservedTimestamp after the latest ts: close 1011            crates/sync/src/worker.rs
+//	a Transition after every response and query set or auth change crates/sync/src/worker.rs
+//	re-run results deduplicated by value (or error) and log lines  crates/sync/src/state.rs
+//	TransitionChunks only for npm clients >= 1.28.0                 crates/local_backend/src/subs/mod.rs,
+//	                                                                  crates/common/src/version.rs
+//	WebSocket Ping every 5 s; 120 s of silence: close 1000          crates/local_backend/src/subs/mod.rs,
+//	  "ClientDisconnected"                                            crates/errors/src/lib.rs
+//	1001 actions in flight at most: close 1013                      crates/sync/src/worker.rs
+//	  "TooManyInflightActionsForSingleClient"; 1000 queued
+//	  mutations: close 1013 "TooManyConcurrentMutations"
+//	256 log lines per run, the last "[ERROR] Log overflow …"        crates/isolate/src/environment/udf/mod.rs
+//	HTTP: Content-Type application/json, body limits and shapes:   crates/common/src/http/extract.rs,
+//	  400 BadJsonBody                                                crates/local_backend/src/public_api.rs
+//	HTTP: bad path: 400 BadConvexFunctionIdentifier                crates/local_backend/src/parse.rs
+//	HTTP: Authorization header: 400 for a malformed one, admin      crates/local_backend/src/authentication.rs,
+//	  key type prefix stripped before an acting-as identity           crates/common/src/types/admin_key.rs
+//	HTTP: format checked after the function ran                     crates/local_backend/src/public_api.rs
+//	HTTP: /api/query_ts over POST only (405 otherwise)              crates/local_backend/src/public_api.rs
+//	registering a name the backend refuses panics, naming the rule crates/convex/sync_types/src/udf_path.rs
+//
+// Auth follows the real server: user JWTs are validated against the WithAuth providers (see
 // AuthProvider and AuthError), admin keys set with WithAdminKey are
 // accepted, optionally acting as a user. A connection whose token expires
 // gets AuthError(authUpdateAttempted: false) the next time it runs a

@@ -523,3 +523,26 @@ test("a browser-style upgrade with a foreign Origin is accepted", { timeout: TIM
   const c = newClient({ webSocketConstructor: BrowserLikeWebSocket });
   assert.deepEqual(await c.query("messages:list", { channel: channel() }), []);
 });
+
+// The backend's sync worker follows every response with a Transition
+// (crates/sync/src/worker.rs); the official client copes with these
+// Transitions that carry nothing new.
+test("a Transition follows an action response and a failed mutation", { timeout: TIMEOUT }, async () => {
+  const c = newClient();
+  const before = await stats();
+  assert.equal(await c.action("actions:hello", { name: "t" }), "hello, t");
+  await waitFor(async () => (await stats()).transitionsAfterAction > before.transitionsAfterAction, "a Transition after the ActionResponse");
+  await assert.rejects(c.mutation("messages:failPlain", {}));
+  await waitFor(
+    async () => (await stats()).transitionsAfterFailedMutation > before.transitionsAfterFailedMutation,
+    "a Transition after the failed MutationResponse",
+  );
+  assert.deepEqual(await c.query("messages:list", { channel: channel() }), [], "the client is still in sync");
+});
+
+// Last: convextest parses client frames as strictly as the backend
+// (crates/convex/sync_types/src/types/json.rs); not one frame the official
+// client sent in this file was refused.
+test("no frame the official client sent was refused by the strict decoder", { timeout: TIMEOUT }, async () => {
+  assert.equal((await stats()).refusedFrames, 0);
+});

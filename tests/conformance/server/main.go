@@ -53,6 +53,15 @@ type stats struct {
 	authErrors     int
 	transitions    int
 	mutationFrames int
+	// last is each connection's last message type to the client;
+	// transitionsAfter counts Transitions by the type of the message before
+	// them ("ActionResponse", "MutationResponse:false" for a failed
+	// mutation).
+	last             map[uint64]string
+	transitionsAfter map[string]int
+	// refusedFrames counts FatalErrors for client frames the strict
+	// decoder refused.
+	refusedFrames int
 }
 
 func (s *stats) observe(dir convextest.Direction, conn uint64, frame []byte) {
@@ -64,6 +73,8 @@ func (s *stats) observe(dir convextest.Direction, conn uint64, frame []byte) {
 	}
 	var head struct {
 		Type          string `json:"type"`
+		Success       *bool  `json:"success"`
+		Error         string `json:"error"`
 		Modifications []struct {
 			Type string `json:"type"`
 		} `json:"modifications"`
@@ -73,7 +84,21 @@ func (s *stats) observe(dir convextest.Direction, conn uint64, frame []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last, s.transitionsAfter = map[uint64]string{}, map[string]int{}
+	}
+	if head.Type == "Transition" {
+		s.transitionsAfter[s.last[conn]]++
+	}
+	s.last[conn] = head.Type
+	if head.Type == "MutationResponse" && head.Success != nil && !*head.Success {
+		s.last[conn] = "MutationResponse:false"
+	}
 	switch head.Type {
+	case "FatalError":
+		if strings.HasPrefix(head.Error, "Received Invalid JSON on websocket: ") || head.Error == "Invalid arguments provided" {
+			s.refusedFrames++
+		}
 	case "TransitionChunk":
 		s.chunkFrames++
 	case "Transition":
@@ -215,15 +240,18 @@ func run() error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		reply(w, map[string]any{
-			"connections":    srv.Connections(),
-			"subscriptions":  srv.Subscriptions(),
-			"executions":     execs,
-			"chunkFrames":    st.chunkFrames,
-			"queryRemoved":   st.queryRemoved,
-			"authErrors":     st.authErrors,
-			"transitions":    st.transitions,
-			"mutationFrames": st.mutationFrames,
-			"chunkSize":      chunkSize,
+			"connections":                    srv.Connections(),
+			"subscriptions":                  srv.Subscriptions(),
+			"executions":                     execs,
+			"chunkFrames":                    st.chunkFrames,
+			"queryRemoved":                   st.queryRemoved,
+			"authErrors":                     st.authErrors,
+			"transitions":                    st.transitions,
+			"mutationFrames":                 st.mutationFrames,
+			"chunkSize":                      chunkSize,
+			"transitionsAfterAction":         st.transitionsAfter["ActionResponse"],
+			"transitionsAfterFailedMutation": st.transitionsAfter["MutationResponse:false"],
+			"refusedFrames":                  st.refusedFrames,
 		})
 	})
 	ctrl := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

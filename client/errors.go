@@ -37,10 +37,10 @@ func checkPath(name string) (udfpath.Path, error) {
 
 // FatalError is the error of a client that stopped for good: the deployment
 // answered its session with a FatalError message (it found a message of
-// the client's invalid, which a reconnect does not change) maxFatalErrors
-// times in a row. Calls in flight then, later calls, and every subscription
-// fail with it; ConnectionState.Failed is set. Close the client and create
-// a new one to start over.
+// the client's invalid, which a reconnect does not change) three times in
+// a row (see the package doc). Calls in flight then, later calls, and every
+// subscription fail with it; ConnectionState.Failed is set. Close the
+// client and create a new one to start over.
 type FatalError struct {
 	// Message is the server's text of the last FatalError, e.g.
 	// "WSMessageInvalidJson: Received Invalid JSON on websocket: …".

@@ -13,7 +13,8 @@
 //   - as a machine, with WorkOS Connect client credentials
 //     (BOT_CLIENT_ID, BOT_CLIENT_SECRET, WORKOS_AUTHKIT_DOMAIN). The
 //     deployment's auth.config.ts then needs a third provider: see
-//     authkit.M2MConvexProvider.
+//     authkit.M2MConvexProvider. The dev stack (make demo) has one, demo-bot:
+//     its banner prints the three lines to export.
 //
 // Configuration: CONVEX_URL, WORKOS_CLIENT_ID, WORKOS_API_BASE (flags of the
 // same meaning override them; .env.local is read). Exit codes: 0 stopped,

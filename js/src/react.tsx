@@ -193,9 +193,12 @@ export function useConvexConnectionState(): ConnectionState {
   return useSyncExternalStore(subscribe, get, get);
 }
 
-// A mutation passed straight to onClick gets a React event as arguments.
+// A mutation passed straight to onClick gets a React event as arguments:
+// an object wrapping the DOM event it came from (nativeEvent) — never a
+// Convex value, which holds no Event.
 function assertNotEvent(v: unknown): void {
-  if (typeof v === "object" && v !== null && "bubbles" in v && "persist" in v && "isDefaultPrevented" in v) {
+  const native = typeof v === "object" && v !== null ? (v as { nativeEvent?: unknown }).nativeEvent : undefined;
+  if (typeof Event !== "undefined" && native instanceof Event) {
     throw new Error(
       "A Convex function was called with a React event as its arguments. Wrap it: onClick={() => send()}, not onClick={send}.",
     );

@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -11,6 +12,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,9 +243,17 @@ func TestWaitForCallbacks(t *testing.T) {
 }
 
 // TestLargeResultsAndChunks: a result above the server's chunk threshold
-// arrives as TransitionChunks and is reassembled.
+// arrives as TransitionChunks and is reassembled. The server chunks for
+// this client because it connects as the backend's chunking clients do
+// (no Convex-Client header; npm >= 1.28 in the URL: new_sync_worker_config
+// in crates/local_backend/src/subs/mod.rs).
 func TestLargeResultsAndChunks(t *testing.T) {
-	srv := convextest.NewServer(convextest.WithChunkSize(4096))
+	var chunks atomic.Int64
+	srv := convextest.NewServer(convextest.WithChunkSize(4096), convextest.WithFrameObserver(func(dir convextest.Direction, _ uint64, frame []byte) {
+		if dir == convextest.ToClient && bytes.HasPrefix(frame, []byte(`{"type":"TransitionChunk"`)) {
+			chunks.Add(1)
+		}
+	}))
 	t.Cleanup(srv.Close)
 	big := strings.Repeat("ü0123456789", 10_000)
 	srv.Query("big:get", func(*convextest.QueryCtx, map[string]any) (any, error) { return big, nil })
@@ -251,6 +261,7 @@ func TestLargeResultsAndChunks(t *testing.T) {
 	var got string
 	require.NoError(t, c.Query(ctxFor(t), "big:get", nil, &got))
 	require.True(t, got == big, "the reassembled result differs")
+	require.Greater(t, chunks.Load(), int64(1), "the result came in chunks")
 }
 
 // TestValuesRoundTrip: int64, bytes and special floats survive args and

@@ -463,3 +463,29 @@ func TestMutationSettlesAfterItsTransition(t *testing.T) {
 	}
 	rec.none(t, 100*time.Millisecond)
 }
+
+// TestBadFunctionPathFailsAtOnce: a path the backend would refuse (its
+// udfPath parser: crates/convex/sync_types/src/udf_path.rs) fails the call
+// in the binding at once, with the rule in the message; nothing is sent.
+func TestBadFunctionPathFailsAtOnce(t *testing.T) {
+	h := newClient(t)
+	r := newRecorder(t)
+	v, err := h.Call("subscribe", "testing:1bad", "{}", r.fn)
+	if err != nil || !isError(v) {
+		t.Fatalf("subscribe returned %v %v, want an Error", v, err)
+	}
+	msg, _ := v.Get("message")
+	if s, _ := msg.String(); !strings.Contains(s, `testing:1bad is not a valid path to a Convex function. Function name "1bad" must start with a letter or an underscore.`) {
+		t.Fatalf("subscribe: %q", s)
+	}
+	for _, m := range []string{"query", "mutation", "action"} {
+		_, err := await(t, method(t, h, m, "/testing:echo", "{}"))
+		if err == nil || !strings.Contains(err.Error(), "/testing:echo is not a valid path to a Convex function. Module paths must be relative.") {
+			t.Fatalf("%s: %v", m, err)
+		}
+	}
+	st, _ := method(t, h, "connectionState").String()
+	if !strings.Contains(st, `"inflightMutations":0,"inflightActions":0`) || !strings.Contains(st, `"failed":false`) {
+		t.Fatalf("connection state %s", st)
+	}
+}

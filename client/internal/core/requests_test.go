@@ -289,3 +289,27 @@ func TestRequestStatsFollowSettlement(t *testing.T) {
 	deliver(t, c, mutationFailed(m1))
 	require.Equal(t, RequestStats{}, c.Requests())
 }
+
+// TestAbandon: a client that stops for good forgets every unsettled
+// request, whatever its state (sent, held back by flow control, committed
+// and awaiting its Transition, an action), and sends none of them.
+func TestAbandon(t *testing.T) {
+	c := New(session)
+	c.Opened(ConnectMeta{})
+	c.TakeOutbox()
+	for range MaxInflightMutations + 2 {
+		c.Mutation("m:a", nil, "", t0)
+	}
+	action := c.Action("a:a", nil, "", t0)
+	require.Len(t, sentIDs(c), MaxInflightMutations+1, "two mutations wait for room")
+	deliver(t, c, mutationOK(0)) // committed, awaiting its Transition; frees a slot
+	c.Closed()
+
+	ids := c.Abandon()
+	require.Equal(t, append(idRange(0, MaxInflightMutations+2), action), ids)
+	require.Equal(t, RequestStats{}, c.Requests())
+	require.Empty(t, c.Abandon())
+	c.Opened(ConnectMeta{ConnectionCount: 1})
+	require.Empty(t, sentIDs(c), "nothing is resent")
+	require.Empty(t, reach(t, c, 100).Completed)
+}

@@ -262,7 +262,7 @@ func TestBackendRulesHTTP(t *testing.T) {
 			assert.Equal(t, "success", out.Results[0]["status"])
 			assert.Equal(t, "error", out.Results[1]["status"])
 		}},
-		{name: "the admin key's type prefix is stripped before the acting-as identity", source: srcAdminKey + ", " + srcAuthn, path: "/api/query", header: map[string]string{"Authorization": "Convex prod:rules|secret:" + actingAs}, body: `{"path":"q:whoami","args":{}}`, status: 200, check: func(t *testing.T, body []byte) {
+		{name: "the admin key's type prefix is stripped before the acting-as identity", source: srcAdminKey + ", " + srcAuthn, path: "/api/query", header: map[string]string{"Authorization": "Convex dev:rules|secret:" + actingAs}, body: `{"path":"q:whoami","args":{}}`, status: 200, check: func(t *testing.T, body []byte) {
 			assert.JSONEq(t, `{"status":"success","value":"https://i|dave"}`, string(body))
 		}},
 		{name: "a malformed acting-as identity", source: srcAuthn, path: "/api/query", header: map[string]string{"Authorization": "Convex rules|secret:" + base64.StdEncoding.EncodeToString([]byte(`{"name":"x"}`))}, body: `{"path":"q:whoami","args":{}}`, status: 400, code: "HeaderParseFailure", message: "Malformed Authorization header."},

@@ -39,8 +39,8 @@
 //
 // A union whose members cannot be told apart that way (two objects without
 // a discriminator, v.any() among others) is any in arguments and
-// values.Raw in results. A function without an args validator takes any
-// (nil, a struct, client.Args); one without a returns validator returns
+// values.Raw in results. A function without an args validator takes
+// client.Args (nil for none); one without a returns validator returns
 // values.Raw.
 //
 // The output is deterministic (functions sorted by path, object fields by
@@ -212,8 +212,15 @@ func (g *generator) functionTypes(x *fn) {
 	if args.Type == funcspec.TypeObject {
 		g.docs[argsName] = fmt.Sprintf("// %s are the arguments of the %s %s.\n", argsName, kind, x.path)
 		x.args = g.goType(args, argsName, inArgs)
+	} else if args.Type == funcspec.TypeAny {
+		// Not any: a client.Args literal would not match it in the
+		// typed calls, where Args is inferred from the reference.
+		x.args = "client.Args"
 	} else {
 		x.args = g.goType(args, argsName, inArgs)
+	}
+	if x.args == "any" {
+		x.args = "client.Args"
 	}
 	g.where = "the result of " + x.path
 	if x.f.Returns == nil {

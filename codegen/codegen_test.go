@@ -118,7 +118,7 @@ func TestGenerateNames(t *testing.T) {
 	src := string(out)
 	require.Contains(t, src, "var MyMod = MyModModule{")
 	require.Contains(t, src, "var MyMod2 = MyMod2Module{")
-	require.Contains(t, src, `client.NewQueryRef[any, values.Raw]("my-mod:get_user")`, "an object with a field a json tag cannot name stays untyped")
+	require.Contains(t, src, `client.NewQueryRef[client.Args, values.Raw]("my-mod:get_user")`, "an object with a field a json tag cannot name stays untyped")
 
 	out, err = codegen.Generate(&funcspec.Spec{}, codegen.Options{})
 	require.NoError(t, err)

@@ -523,7 +523,7 @@ func (g *generator) sumType(name string, members []member, s side) string {
 			fmt.Fprintf(&b, "\tif u.%s != nil {\n\t\tn++\n\t\tv = *u.%s\n\t}\n", m.field, m.field)
 		}
 	}
-	fmt.Fprintf(&b, "\tif n != 1 {\n\t\treturn nil, fmt.Errorf(\"%s.%s has %%d members set, not one\", n)\n\t}\n\treturn values.Marshal(v)\n}\n\n", g.opts.Package, name)
+	b.WriteString("\tif n != 1 {\n\t\treturn nil, fmt.Errorf(\"%d members set, not one\", n)\n\t}\n\treturn values.Marshal(v)\n}\n\n")
 
 	fmt.Fprintf(&b, "// UnmarshalConvex decodes the member the value matches (values.Unmarshaler).\n")
 	bind := ""
@@ -557,7 +557,7 @@ func (g *generator) sumType(name string, members []member, s side) string {
 		}
 		b.WriteString("\t\t}\n")
 	}
-	fmt.Fprintf(&b, "\t}\n\treturn fmt.Errorf(\"%%s matches no member of %s.%s\", truncate(data))\n}\n", g.opts.Package, name)
+	b.WriteString("\t}\n\treturn fmt.Errorf(\"%s matches no member of the union\", truncate(data))\n}\n")
 	g.useTruncate = true
 	g.fill(slot, b.String())
 	return name

@@ -34,7 +34,7 @@ var Folder = FolderModule{
 // Kitchen holds the functions of the module kitchen.js.
 var Kitchen = KitchenModule{
 	Echo:   client.NewQueryRef[KitchenEchoArgs, KitchenEchoResult]("kitchen:echo"),
-	Legacy: client.NewMutationRef[any, values.Raw]("kitchen:legacy"),
+	Legacy: client.NewMutationRef[client.Args, values.Raw]("kitchen:legacy"),
 	Stamp:  client.NewMutationRef[KitchenStampArgs, values.Int64]("kitchen:stamp"),
 }
 
@@ -86,7 +86,7 @@ type KitchenModule struct {
 	// Echo is the query kitchen:echo (export echo of kitchen.js).
 	Echo client.QueryRef[KitchenEchoArgs, KitchenEchoResult]
 	// Legacy is the mutation kitchen:legacy (export legacy of kitchen.js).
-	Legacy client.MutationRef[any, values.Raw]
+	Legacy client.MutationRef[client.Args, values.Raw]
 	// Stamp is the mutation kitchen:stamp (export stamp of kitchen.js).
 	Stamp client.MutationRef[KitchenStampArgs, values.Int64]
 }
@@ -189,7 +189,7 @@ func (u KitchenEchoArgsMixed) MarshalConvex() (values.Raw, error) {
 		v = *u.Array
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("testapi.KitchenEchoArgsMixed has %d members set, not one", n)
+		return nil, fmt.Errorf("%d members set, not one", n)
 	}
 	return values.Marshal(v)
 }
@@ -212,7 +212,7 @@ func (u *KitchenEchoArgsMixed) UnmarshalConvex(data values.Raw) error {
 		u.Array = new([]string)
 		return values.Unmarshal(data, u.Array)
 	}
-	return fmt.Errorf("%s matches no member of testapi.KitchenEchoArgsMixed", truncate(data))
+	return fmt.Errorf("%s matches no member of the union", truncate(data))
 }
 
 // KitchenEchoArgsMixedOrNull is a union in the arguments of kitchen:echo: exactly one of its fields is set.
@@ -243,7 +243,7 @@ func (u KitchenEchoArgsMixedOrNull) MarshalConvex() (values.Raw, error) {
 		v = *u.Bytes
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("testapi.KitchenEchoArgsMixedOrNull has %d members set, not one", n)
+		return nil, fmt.Errorf("%d members set, not one", n)
 	}
 	return values.Marshal(v)
 }
@@ -269,7 +269,7 @@ func (u *KitchenEchoArgsMixedOrNull) UnmarshalConvex(data values.Raw) error {
 		u.Bytes = new([]byte)
 		return values.Unmarshal(data, u.Bytes)
 	}
-	return fmt.Errorf("%s matches no member of testapi.KitchenEchoArgsMixedOrNull", truncate(data))
+	return fmt.Errorf("%s matches no member of the union", truncate(data))
 }
 
 // KitchenEchoArgsMode is the literal "fast", in the arguments of kitchen:echo.
@@ -341,7 +341,7 @@ func (u KitchenEchoArgsShape) MarshalConvex() (values.Raw, error) {
 		v = m
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("testapi.KitchenEchoArgsShape has %d members set, not one", n)
+		return nil, fmt.Errorf("%d members set, not one", n)
 	}
 	return values.Marshal(v)
 }
@@ -367,7 +367,7 @@ func (u *KitchenEchoArgsShape) UnmarshalConvex(data values.Raw) error {
 			return values.Unmarshal(data, u.RoundedRect)
 		}
 	}
-	return fmt.Errorf("%s matches no member of testapi.KitchenEchoArgsShape", truncate(data))
+	return fmt.Errorf("%s matches no member of the union", truncate(data))
 }
 
 // KitchenEchoArgsShapeCircle is an object in the arguments of kitchen:echo.
@@ -499,7 +499,7 @@ func (u KitchenEchoResultMixed) MarshalConvex() (values.Raw, error) {
 		v = *u.Array
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("testapi.KitchenEchoResultMixed has %d members set, not one", n)
+		return nil, fmt.Errorf("%d members set, not one", n)
 	}
 	return values.Marshal(v)
 }
@@ -522,7 +522,7 @@ func (u *KitchenEchoResultMixed) UnmarshalConvex(data values.Raw) error {
 		u.Array = new([]string)
 		return values.Unmarshal(data, u.Array)
 	}
-	return fmt.Errorf("%s matches no member of testapi.KitchenEchoResultMixed", truncate(data))
+	return fmt.Errorf("%s matches no member of the union", truncate(data))
 }
 
 // KitchenEchoResultMixedOrNull is a union in the result of kitchen:echo: exactly one of its fields is set.
@@ -553,7 +553,7 @@ func (u KitchenEchoResultMixedOrNull) MarshalConvex() (values.Raw, error) {
 		v = *u.Bytes
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("testapi.KitchenEchoResultMixedOrNull has %d members set, not one", n)
+		return nil, fmt.Errorf("%d members set, not one", n)
 	}
 	return values.Marshal(v)
 }
@@ -579,7 +579,7 @@ func (u *KitchenEchoResultMixedOrNull) UnmarshalConvex(data values.Raw) error {
 		u.Bytes = new([]byte)
 		return values.Unmarshal(data, u.Bytes)
 	}
-	return fmt.Errorf("%s matches no member of testapi.KitchenEchoResultMixedOrNull", truncate(data))
+	return fmt.Errorf("%s matches no member of the union", truncate(data))
 }
 
 // KitchenEchoResultMode is the literal "fast", in the result of kitchen:echo.
@@ -651,7 +651,7 @@ func (u KitchenEchoResultShape) MarshalConvex() (values.Raw, error) {
 		v = m
 	}
 	if n != 1 {
-		return nil, fmt.Errorf("testapi.KitchenEchoResultShape has %d members set, not one", n)
+		return nil, fmt.Errorf("%d members set, not one", n)
 	}
 	return values.Marshal(v)
 }
@@ -677,7 +677,7 @@ func (u *KitchenEchoResultShape) UnmarshalConvex(data values.Raw) error {
 			return values.Unmarshal(data, u.RoundedRect)
 		}
 	}
-	return fmt.Errorf("%s matches no member of testapi.KitchenEchoResultShape", truncate(data))
+	return fmt.Errorf("%s matches no member of the union", truncate(data))
 }
 
 // KitchenEchoResultShapeCircle is an object in the result of kitchen:echo.

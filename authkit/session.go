@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -526,6 +527,7 @@ func (s *Session) accept(ctx context.Context, resp *authenticateResponse, old st
 		if ss.AuthenticationMethod == "" {
 			ss.AuthenticationMethod = prev.AuthenticationMethod
 		}
+		ss.ConvexURLs = slices.Clone(prev.ConvexURLs)
 	}
 	// Persist before anyone sees the new token. The save must not be cut
 	// short by callers giving up: WorkOS has already retired the old

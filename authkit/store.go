@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -81,6 +82,12 @@ type StoredSession struct {
 	// session bound to another API base than its own; one without it (a
 	// file written before this field) is bound at its next refresh.
 	APIBase string `json:"api_base,omitempty"`
+	// ConvexURLs are the Convex deployments the user trusted with the
+	// session's access tokens (goconvex records the one in effect at
+	// sign-in and those added with goconvex trust). A Session keeps them
+	// on refresh and does not enforce them; change them under the store's
+	// lock (Locker), as a refresh may rewrite the file at any time.
+	ConvexURLs []string `json:"convex_urls,omitempty"`
 }
 
 // User is a WorkOS user, as the authenticate endpoint returns it.
@@ -112,6 +119,7 @@ func (s *StoredSession) clone() *StoredSession {
 		return nil
 	}
 	c := *s
+	c.ConvexURLs = slices.Clone(s.ConvexURLs)
 	if s.User != nil {
 		u := *s.User
 		u.Metadata = maps.Clone(s.User.Metadata)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -45,11 +46,18 @@ Usage:
   goconvex run [--kind query|mutation|action] FUNCTION [JSON_ARGS]
   goconvex watch FUNCTION [JSON_ARGS]      one JSON line per result, until Ctrl-C
   goconvex doctor                          check the AuthKit + Convex setup
+  goconvex gen [--spec FILE] [-o DIR] [--check]  typed Go package of the functions
+  goconvex trust [URL] [--list|--remove]   trust a Convex deployment with the session
 
 Common flags (after the command): --json, --client-id, --api-base,
 --api-key, --convex-url, --redirect-uri, --store, --env-file, --timeout.
 Environment: WORKOS_CLIENT_ID, WORKOS_API_BASE, WORKOS_API_KEY,
 WORKOS_REDIRECT_URI, CONVEX_URL (also read from .env.local).
+
+The session's token goes to a CONVEX_URL read from .env.local (or
+--env-file) only if you trusted that deployment: login trusts the one in
+effect, goconvex trust adds one, logout forgets them. --convex-url and
+CONVEX_URL in the environment are your explicit choice and always used.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not signed in, 4 doctor found
 problems, 130 interrupted.
@@ -63,6 +71,13 @@ type app struct {
 	cfg            authkit.Config
 	storePath      string
 	timeout        time.Duration
+	// fromDotEnv are the variables the dotenv file set (runCtx unsets
+	// them when the command ends).
+	fromDotEnv map[string]bool
+	// convexURLFile is the dotenv file cfg.ConvexURL was read from, and
+	// convexURLVar its variable; "" when it came from a flag or the
+	// environment.
+	convexURLFile, convexURLVar string
 }
 
 // commonFlags registers the flags every command takes.
@@ -117,6 +132,8 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"run":    {cmdRun, time.Minute},
 		"watch":  {cmdWatch, 0},
 		"doctor": {cmdDoctor, 15 * time.Second},
+		"gen":    {cmdGen, time.Minute},
+		"trust":  {cmdTrust, 30 * time.Second},
 	}
 	switch cmd {
 	case "help", "-h", "-help", "--help":
@@ -133,6 +150,13 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cf commonFlags
 	cf.register(fs, c.defTimeout)
 	a := &app{ctx: ctx, stdout: stdout, stderr: stderr}
+	// Leave the environment as it was: the next command line (a test's,
+	// in this process) must not take the dotenv's values for its own.
+	defer func() {
+		for k := range a.fromDotEnv {
+			os.Unsetenv(k)
+		}
+	}()
 	err := c.fn(a, fs, rest)
 	if err == nil {
 		return exitOK
@@ -169,17 +193,32 @@ func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]
 	a.json = cf.json
 	a.timeout = cf.timeout
 	if cf.envFile != "" {
-		if err := authkit.LoadDotEnv(cf.envFile); err != nil && !errors.Is(err, fs2ErrNotExist) {
+		// LoadDotEnv sets only variables the environment lacks: the new
+		// ones are those the file provided.
+		before := envNames()
+		err := authkit.LoadDotEnv(cf.envFile)
+		a.fromDotEnv = map[string]bool{}
+		for k := range envNames() {
+			if !before[k] {
+				a.fromDotEnv[k] = true
+			}
+		}
+		if err != nil && !errors.Is(err, fs2ErrNotExist) {
 			return nil, fmt.Errorf("reading %s: %w", cf.envFile, err)
 		}
 	}
 	a.cfg = authkit.ConfigFromEnv()
-	if a.cfg.ConvexURL == "" {
-		for _, k := range []string{"VITE_CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"} {
-			if v := os.Getenv(k); v != "" {
-				a.cfg.ConvexURL = v
-				break
-			}
+	urlVar := ""
+	for _, k := range []string{authkit.EnvConvexURL, "VITE_CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"} {
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			a.cfg.ConvexURL, urlVar = v, k
+			break
+		}
+	}
+	if cf.convexURL == "" && a.fromDotEnv[urlVar] {
+		a.convexURLFile, a.convexURLVar = cf.envFile, urlVar
+		if abs, err := filepath.Abs(cf.envFile); err == nil {
+			a.convexURLFile = abs
 		}
 	}
 	set := func(dst *string, v string) {
@@ -197,6 +236,16 @@ func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]
 }
 
 var fs2ErrNotExist = fs.ErrNotExist
+
+// envNames returns the names of the environment's variables.
+func envNames() map[string]bool {
+	m := map[string]bool{}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		m[k] = true
+	}
+	return m
+}
 
 // commonFromFlags reads the common flags back from fs.
 func commonFromFlags(fs *flag.FlagSet) commonFlags {

@@ -54,6 +54,19 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The deployments trusted before stay trusted; signing in here trusts
+	// the one in effect here.
+	if prev, err := st.Load(ctx); err == nil && prev != nil {
+		stored.ConvexURLs = prev.ConvexURLs
+	}
+	trusted := ""
+	if a.cfg.ConvexURL != "" {
+		if urls, err := trustURL(stored.ConvexURLs, a.cfg.ConvexURL); err != nil {
+			fmt.Fprintf(a.stderr, "goconvex: the Convex deployment is not trusted with the session: %v\n", err)
+		} else {
+			stored.ConvexURLs, trusted = urls, a.cfg.ConvexURL
+		}
+	}
 	if err := sess.Save(ctx, stored); err != nil {
 		return fmt.Errorf("saving the session: %w", err)
 	}
@@ -61,8 +74,12 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 	if u == nil {
 		u = &authkit.User{}
 	}
-	a.out(map[string]any{"signed_in": true, "user": u, "organization_id": stored.OrganizationID, "store": st.Path()},
-		fmt.Sprintf("Signed in as %s (%s).\nSession saved in %s\n", u.Email, u.ID, st.Path()))
+	human := fmt.Sprintf("Signed in as %s (%s).\nSession saved in %s\n", u.Email, u.ID, st.Path())
+	if trusted != "" {
+		human += fmt.Sprintf("Convex deployment trusted with the session: %s\n", trusted)
+	}
+	a.out(map[string]any{"signed_in": true, "user": u, "organization_id": stored.OrganizationID, "store": st.Path(), "trusted": nonNil(stored.ConvexURLs)},
+		human)
 	return nil
 }
 
@@ -141,7 +158,7 @@ func cmdWhoami(a *app, fs *flag.FlagSet, args []string) error {
 	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
-	sess, _, err := a.session()
+	sess, st, err := a.session()
 	if err != nil {
 		return err
 	}
@@ -177,7 +194,18 @@ func cmdWhoami(a *app, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(&b, "Audience:     %v\n", aud)
 	}
 	fmt.Fprintf(&b, "Token expiry: %s (in %s)\n", tok.Expiry.Local().Format(time.RFC3339), time.Until(tok.Expiry).Round(time.Second))
-	a.out(map[string]any{"user": u, "claims": claims}, b.String())
+	var trusted []string
+	if saved, err := st.Load(ctx); err == nil && saved != nil {
+		trusted = saved.ConvexURLs
+	}
+	for i, t := range trusted {
+		label := ""
+		if i == 0 {
+			label = "Trusted:"
+		}
+		fmt.Fprintf(&b, "%-14s%s\n", label, t)
+	}
+	a.out(map[string]any{"user": u, "claims": claims, "trusted": nonNil(trusted)}, b.String())
 	return nil
 }
 
@@ -226,19 +254,37 @@ func parseFnArgs(pos []string) (string, values.Raw, error) {
 	return pos[0], raw, nil
 }
 
-// optionalToken returns a token when a session is stored, "" when not.
-func (a *app) optionalSession() (*authkit.Session, bool) {
+// optionalSession returns the Session and what its store holds when a
+// session is stored; ok is false when not.
+func (a *app) optionalSession() (sess *authkit.Session, saved *authkit.StoredSession, ok bool) {
 	if a.cfg.ClientID == "" {
-		return nil, false
+		return nil, nil, false
 	}
 	sess, st, err := a.session()
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
-	if saved, err := st.Load(a.ctx); err != nil || saved == nil {
-		return nil, false
+	if saved, err = st.Load(a.ctx); err != nil || saved == nil {
+		return nil, nil, false
 	}
-	return sess, true
+	return sess, saved, true
+}
+
+// signedInSession returns the Session to call the deployment with: nil
+// with --anon or when no session is stored, and an error, before anything
+// is sent, when the deployment may not have its token (checkTrusted).
+func (a *app) signedInSession(anon bool) (*authkit.Session, error) {
+	if anon {
+		return nil, nil
+	}
+	sess, saved, ok := a.optionalSession()
+	if !ok {
+		return nil, nil
+	}
+	if err := a.checkTrusted(saved); err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
 // functionArgs parses "<function> [json args]" and checks that a
@@ -261,13 +307,17 @@ func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	sess, err := a.signedInSession(*anon)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := a.withTimeout()
 	defer cancel()
 	hc, err := client.NewHTTPClient(a.cfg.ConvexURL)
 	if err != nil {
 		return err
 	}
-	if sess, ok := a.optionalSession(); ok && !*anon {
+	if sess != nil {
 		tok, err := sess.Token(ctx, false)
 		if err != nil {
 			return err
@@ -315,6 +365,10 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	sess, err := a.signedInSession(*anon)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := a.withTimeout()
 	defer cancel()
 	c, err := client.New(a.cfg.ConvexURL)
@@ -322,7 +376,7 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer c.Close()
-	if sess, ok := a.optionalSession(); ok && !*anon {
+	if sess != nil {
 		p := authkit.NewProvider(sess, authkit.WithProactiveRefresh(true))
 		defer settle(a, sess)
 		defer p.Close()

@@ -35,6 +35,7 @@ type doctor struct {
 	a      *app
 	hc     *http.Client
 	checks []check
+	saved  *authkit.StoredSession // the stored session, nil when none
 }
 
 func (d *doctor) add(name, status, detail, fix string) {
@@ -125,8 +126,8 @@ func (d *doctor) run(ctx context.Context) {
 	// 4. The stored token against both providers.
 	var tok *authkit.Token
 	var sess *authkit.Session
-	if s, ok := a.optionalSession(); ok {
-		sess = s
+	if s, saved, ok := a.optionalSession(); ok {
+		sess, d.saved = s, saved
 		t, err := s.Token(ctx, false)
 		switch {
 		case errors.Is(err, authkit.ErrSignedOut):
@@ -323,6 +324,12 @@ func (d *doctor) checkDeployment(ctx context.Context, sess *authkit.Session, wit
 	}
 	if !withAuth {
 		d.add("deployment auth", "skip", "not signed in", "")
+		return
+	}
+	if err := d.a.checkTrusted(d.saved); err != nil {
+		d.add("deployment auth", "fail",
+			fmt.Sprintf("%s %s comes from %s and is not trusted with the session: no token sent", d.a.convexURLVar, cfg.ConvexURL, d.a.convexURLFile),
+			"if it is yours: goconvex trust "+cfg.ConvexURL+" (or pass --convex-url)")
 		return
 	}
 	// Present the token we hold, and only it: a rejection is the answer,

@@ -8,10 +8,19 @@
 //	goconvex run [--kind K] FN [ARGS]   run a query, mutation or action; print its JSON result
 //	goconvex watch FN [ARGS]            print one JSON line per result of a query until Ctrl-C
 //	goconvex doctor                     check the AuthKit + Convex setup
+//	goconvex trust [URL]                trust a Convex deployment with the session (--list, --remove)
 //
 // Configuration comes from flags, then the environment (WORKOS_CLIENT_ID,
 // WORKOS_API_BASE, WORKOS_API_KEY, WORKOS_REDIRECT_URI, CONVEX_URL), then
 // .env.local in the current directory (--env-file to choose another).
+//
+// A .env.local belongs to whatever directory you run in, so the session's
+// access token goes to a CONVEX_URL read from it only if you trusted that
+// deployment: login trusts the one in effect, goconvex trust adds one, and
+// logout forgets them (they are kept in the session file). Otherwise run,
+// watch and doctor refuse before sending anything, naming the URL. A
+// deployment given with --convex-url or CONVEX_URL in the environment is
+// always used.
 // The session is kept in a 0600 file under the user's config directory
 // (authkit.DefaultStorePath; --store to choose another).
 //

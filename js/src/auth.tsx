@@ -6,7 +6,16 @@
  *
  * @module
  */
-import { createContext, createElement, Fragment, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import {
+  createContext,
+  createElement,
+  Fragment,
+  useCallback,
+  useContext,
+  useLayoutEffect,
+  useReducer,
+  type ReactNode,
+} from "react";
 import { ConvexProvider } from "./react.js";
 import type { AuthTokenFetcher, ConvexWasmClient } from "./client.js";
 import type { GetAccessToken } from "./wasm_api.js";
@@ -23,14 +32,17 @@ export interface ConvexAuthState {
 
 const ConvexAuthContext = createContext<ConvexAuthState | undefined>(undefined);
 
+// The text convex/react throws here, kept word for word: apps match on it.
+const noProviderMessage =
+  "Could not find `ConvexProviderWithAuth` (or `ConvexProviderWithClerk` or `ConvexProviderWithAuth0`) " +
+  "as an ancestor component. This component may be missing, or you might have two instances of the " +
+  "`convex/react` module loaded in your project.";
+
 /** The auth state of the nearest auth provider; throws outside one. */
 export function useConvexAuth(): ConvexAuthState {
   const state = useContext(ConvexAuthContext);
   if (state === undefined) {
-    throw new Error(
-      "Could not find `ConvexProviderWithAuth` (or `ConvexProviderWithAuthKit`) as an ancestor component. " +
-        "This component may be missing, or two copies of @goconvex/react are loaded.",
-    );
+    throw new Error(noProviderMessage);
   }
   return state;
 }
@@ -59,144 +71,127 @@ export function AuthRefreshing({ children }: { children: ReactNode }) {
   return isAuthenticated && isRefreshing ? createElement(Fragment, null, children) : null;
 }
 
-/** What an auth bridge gives the client when the provider reports a user. */
-type Connect = (
-  client: ConvexWasmClient,
-  onChange: (isAuthenticated: boolean) => void,
-  onRefreshChange: (isRefreshing: boolean) => void,
-) => void;
+
+// ---- the bridge between an auth library and the client
+//
+// A provider turns its library's state into three inputs: is the library
+// still loading, does it have a user, and how to give the client that
+// user's tokens (`attach`, a function whose identity changes exactly when
+// the token source does). useAuthBridge hands the token source over while
+// the library has a user, takes it back otherwise, and keeps the
+// deployment's answer about it.
+//
+// Each hand-over is a session: a fresh object that the client's callbacks
+// carry back with their answer. The reducer keeps only answers about the
+// current session, so a late answer to an earlier hand-over changes nothing.
+
+/** Gives the client the token source; the callbacks report the deployment's answers. */
+type Attach = (onVerdict: (accepted: boolean) => void, onRefreshing: (refreshing: boolean) => void) => void;
+
+/** One hand-over of a token source to the client (compared by identity). */
+type Session = { readonly attach: Attach };
+
+interface BridgeState {
+  /** The hand-over whose answers count; null when none is in force. */
+  live: Session | null;
+  /** The deployment's answer about it: none yet, it accepted the token, or not. */
+  verdict: "pending" | "accepted" | "rejected";
+  /** The client is replacing a token the deployment rejected. */
+  refreshing: boolean;
+}
+
+type BridgeEvent =
+  | { type: "attached"; session: Session }
+  | { type: "verdict"; session: Session; accepted: boolean }
+  | { type: "refreshing"; session: Session; refreshing: boolean }
+  | { type: "detached"; session: Session };
+
+const noSession: BridgeState = { live: null, verdict: "pending", refreshing: false };
+
+function bridgeReducer(state: BridgeState, event: BridgeEvent): BridgeState {
+  if (event.type === "attached") {
+    return { live: event.session, verdict: "pending", refreshing: false };
+  }
+  if (event.session !== state.live) {
+    return state; // about a hand-over that is over
+  }
+  switch (event.type) {
+    case "verdict": {
+      const verdict = event.accepted ? "accepted" : "rejected";
+      return verdict === state.verdict ? state : { ...state, verdict };
+    }
+    case "refreshing":
+      return event.refreshing === state.refreshing ? state : { ...state, refreshing: event.refreshing };
+    case "detached":
+      // The client has no token source from this bridge any more: what
+      // useConvexAuth reports comes from the library until the next
+      // hand-over is answered (signed out, or loading while it has a user).
+      return noSession;
+  }
+}
+
+const loadingState: ConvexAuthState = Object.freeze({ isLoading: true, isAuthenticated: false, isRefreshing: false });
+const signedOutState: ConvexAuthState = Object.freeze({ isLoading: false, isAuthenticated: false, isRefreshing: false });
+const signedInState: ConvexAuthState = Object.freeze({ isLoading: false, isAuthenticated: true, isRefreshing: false });
+const refreshingState: ConvexAuthState = Object.freeze({ isLoading: false, isAuthenticated: true, isRefreshing: true });
 
 /**
- * The state machine of convex/react's ConvexProviderWithAuth, over any way
- * of connecting the client (spec: convex-protocol.md §9.10).
+ * Keeps client's auth in step with an auth library: attach runs while the
+ * library has settled with a user (again whenever attach changes), and the
+ * client's auth is cleared when it has not or the caller unmounts. Returns
+ * what useConvexAuth reports.
  */
-function ConvexAuthBridge({
-  client,
-  providerLoading,
-  providerAuthenticated,
-  connect,
-  connectKey,
-  children,
-}: {
-  client: ConvexWasmClient;
-  providerLoading: boolean;
-  providerAuthenticated: boolean;
-  connect: Connect;
-  /** A change re-runs the connection (convex: the fetchAccessToken identity). */
-  connectKey: unknown;
-  children?: ReactNode;
-}) {
-  // null: not known yet (loading); then what the deployment said.
-  const [convexAuthenticated, setConvexAuthenticated] = useState<boolean | null>(null);
-  const [refreshing, setRefreshing] = useState(false);
+function useAuthBridge(client: ConvexWasmClient, libraryLoading: boolean, librarySignedIn: boolean, attach: Attach): ConvexAuthState {
+  const [state, dispatch] = useReducer(bridgeReducer, noSession);
+  const wanted = !libraryLoading && librarySignedIn ? attach : null;
 
-  // The provider went back to loading: so do we (no flash of signed-out).
-  if (providerLoading && convexAuthenticated !== null) {
-    setConvexAuthenticated(null);
-    setRefreshing(false);
-  }
-  // The provider says signed out: that settles it.
-  if (!providerLoading && !providerAuthenticated && convexAuthenticated !== false) {
-    setConvexAuthenticated(false);
-    setRefreshing(false);
-  }
-
-  const isAuthenticated = providerAuthenticated && (convexAuthenticated ?? false);
-  const isLoading = convexAuthenticated === null;
-  const isRefreshing = refreshing && isAuthenticated;
-  const state = useMemo(() => ({ isLoading, isAuthenticated, isRefreshing }), [isLoading, isAuthenticated, isRefreshing]);
-
-  const effectProps = {
-    client,
-    providerLoading,
-    providerAuthenticated,
-    connect,
-    connectKey,
-    setConvexAuthenticated,
-    setRefreshing,
-  };
-  return createElement(
-    ConvexAuthContext.Provider,
-    { value: state },
-    // Before the children, so auth is set before their subscriptions start;
-    createElement(ConnectFirst, effectProps),
-    createElement(ConvexProvider, { client }, children),
-    // after them, so their unsubscriptions happen before auth is cleared.
-    createElement(ClearLast, effectProps),
-  );
-}
-
-interface EffectProps {
-  client: ConvexWasmClient;
-  providerLoading: boolean;
-  providerAuthenticated: boolean;
-  connect: Connect;
-  connectKey: unknown;
-  setConvexAuthenticated: (v: boolean | null | ((prev: boolean | null) => boolean | null)) => void;
-  setRefreshing: (v: boolean) => void;
-}
-
-function ConnectFirst({
-  client,
-  providerLoading,
-  providerAuthenticated,
-  connect,
-  connectKey,
-  setConvexAuthenticated,
-  setRefreshing,
-}: EffectProps) {
-  useEffect(() => {
-    if (!providerAuthenticated) {
+  // A layout effect: it runs before the passive effects in which the
+  // children's queries subscribe, so the client has the token source first.
+  useLayoutEffect(() => {
+    if (wanted === null) {
       return;
     }
-    let relevant = true;
-    connect(
-      client,
-      (authenticated) => {
-        if (relevant) setConvexAuthenticated(authenticated);
-      },
-      (r) => {
-        if (relevant) setRefreshing(r);
-      },
+    const session: Session = { attach: wanted };
+    dispatch({ type: "attached", session });
+    wanted(
+      (accepted) => dispatch({ type: "verdict", session, accepted }),
+      (refreshing) => dispatch({ type: "refreshing", session, refreshing }),
     );
     return () => {
-      relevant = false;
-      // Unmounted or changed before the outcome: not loaded, not signed in.
-      setConvexAuthenticated((prev) => (prev ? false : null));
-      setRefreshing(false);
+      client.clearAuth();
+      dispatch({ type: "detached", session });
     };
-    // connect is keyed by connectKey.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, providerAuthenticated, providerLoading, connectKey, setConvexAuthenticated, setRefreshing]);
-  return null;
+  }, [client, wanted]);
+
+  if (libraryLoading) {
+    return loadingState;
+  }
+  if (wanted === null) {
+    return signedOutState;
+  }
+  if (state.live?.attach !== wanted) {
+    return loadingState; // this token source is not handed over yet
+  }
+  switch (state.verdict) {
+    case "pending":
+      return loadingState;
+    case "rejected":
+      return signedOutState;
+    case "accepted":
+      return state.refreshing ? refreshingState : signedInState;
+  }
 }
 
-function ClearLast({
-  client,
-  providerLoading,
-  providerAuthenticated,
-  connectKey,
-  setConvexAuthenticated,
-  setRefreshing,
-}: EffectProps) {
-  useEffect(() => {
-    if (!providerAuthenticated) {
-      return;
-    }
-    return () => {
-      client.clearAuth();
-      // Loading again: a new token source may follow at once.
-      setConvexAuthenticated(null);
-      setRefreshing(false);
-    };
-  }, [client, providerAuthenticated, providerLoading, connectKey, setConvexAuthenticated, setRefreshing]);
-  return null;
+function withAuth(client: ConvexWasmClient, auth: ConvexAuthState, children: ReactNode) {
+  return createElement(ConvexProvider, { client }, createElement(ConvexAuthContext.Provider, { value: auth }, children));
 }
 
 /**
- * convex/react's ConvexProviderWithAuth for the wasm client. useAuth is a
- * hook returning the provider's {isLoading, isAuthenticated,
- * fetchAccessToken}; fetchAccessToken must keep its identity across renders.
+ * Authenticates client with an auth library's useAuth hook
+ * (`{isLoading, isAuthenticated, fetchAccessToken}`), as convex/react's
+ * ConvexProviderWithAuth: useConvexAuth is loading until the library
+ * settles and, with a user, until the deployment answers about the token.
+ * A new fetchAccessToken is handed over again (and awaits its answer).
  */
 export function ConvexProviderWithAuth({
   client,
@@ -208,18 +203,11 @@ export function ConvexProviderWithAuth({
   children?: ReactNode;
 }) {
   const { isLoading, isAuthenticated, fetchAccessToken } = useAuth();
-  const connect = useMemo<Connect>(
-    () => (c, onChange, onRefreshChange) => c.setAuth(fetchAccessToken, onChange, onRefreshChange),
-    [fetchAccessToken],
+  const attach = useCallback<Attach>(
+    (onVerdict, onRefreshing) => client.setAuth(fetchAccessToken, onVerdict, onRefreshing),
+    [client, fetchAccessToken],
   );
-  return createElement(ConvexAuthBridge, {
-    client,
-    providerLoading: isLoading,
-    providerAuthenticated: isAuthenticated,
-    connect,
-    connectKey: fetchAccessToken,
-    children,
-  });
+  return withAuth(client, useAuthBridge(client, isLoading, isAuthenticated, attach), children);
 }
 
 /** The part of authkit-react's useAuth() this provider reads. */
@@ -246,29 +234,15 @@ export function ConvexProviderWithAuthKit({
   children?: ReactNode;
 }) {
   const { isLoading, user, getAccessToken } = useAuth();
-  const signedIn = !!user;
   const userId = user?.id;
-  // Re-connect when the token source or the user changes; isLoading
-  // changes while connected only update the Go provider's state.
-  const connectKey = useMemo(() => ({ getAccessToken, userId }), [getAccessToken, userId]);
-  const connect = useMemo<Connect>(
-    () => (c, onChange, onRefreshChange) =>
-      c.setAuthKit(getAccessToken, { isLoading, signedIn }, onChange, onRefreshChange),
-    // isLoading and signedIn at connection time; later changes go through authKitState.
+  // Handed over once authkit-react settled with a user, and again for
+  // another getAccessToken or another user; the Go provider then runs on
+  // its own until the user goes (the bridge clears the client's auth).
+  const attach = useCallback<Attach>(
+    (onVerdict, onRefreshing) => client.setAuthKit(getAccessToken, { isLoading: false, signedIn: true }, onVerdict, onRefreshing),
+    // userId is not read, but another user is another hand-over.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [connectKey],
+    [client, getAccessToken, userId],
   );
-  useEffect(() => {
-    if (signedIn) {
-      client.authKitState({ isLoading, signedIn });
-    }
-  }, [client, isLoading, signedIn]);
-  return createElement(ConvexAuthBridge, {
-    client,
-    providerLoading: isLoading,
-    providerAuthenticated: signedIn,
-    connect,
-    connectKey,
-    children,
-  });
+  return withAuth(client, useAuthBridge(client, isLoading, !!user, attach), children);
 }

@@ -24,6 +24,14 @@
 // values.Int64 is a Convex int64 (a JS bigint), []byte is bytes, and maps
 // and structs (through json tags) are objects.
 //
+// # Typed calls
+//
+// A QueryRef, MutationRef or ActionRef names a function with the Go types
+// of its arguments and result; RunQuery, RunMutation and RunAction (on a
+// Client or an HTTPClient) and SubscribeTo take them, so the compiler
+// checks each call. goconvex gen writes them for every function of a
+// deployment from its function spec (package codegen).
+//
 // # Errors
 //
 // A function that fails returns a *FunctionError; when it threw a

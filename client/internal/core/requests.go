@@ -331,20 +331,16 @@ func (rs *requests) restart() []Completion {
 }
 
 // abandon forgets every unsettled request, sent or not, and returns their
-// ids in request id order: the client stopped for good.
+// ids in request id order: the client stopped for good. The manager is left
+// empty, as new.
 func (rs *requests) abandon() []uint32 {
 	var ids []uint32
 	for _, r := range rs.order {
 		if !r.settled {
 			ids = append(ids, r.id)
-			rs.remove(r.id)
 		}
 	}
-	rs.compact()
-	rs.awaitingTS = nil
-	rs.queued = [numKinds][]*request{}
-	clear(rs.unanswered)
-	rs.inWindow = [numKinds]int{}
+	*rs = *newRequests()
 	return ids
 }
 

@@ -2,97 +2,40 @@ package convextest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/customjwt"
 )
 
-// AuthProvider is a custom JWT provider, the Go form of an entry in a
-// deployment's convex/auth.config.ts:
+// AuthProvider is a custom JWT provider of the deployment, the Go form of
+// an entry of its convex/auth.config.ts (WithAuth):
 //
 //	{ type: "customJwt", issuer, jwks, algorithm, applicationID }
 //
-// OIDC providers ({domain, applicationID}, keys found by discovery) are not
+// It is customjwt.Provider: the deployment checks user tokens with package
+// customjwt, the module's one implementation of the backend's rules. OIDC
+// providers ({domain, applicationID}, keys found by discovery) are not
 // supported; configure them as custom JWT providers with their JWKS URL.
-type AuthProvider struct {
-	// Issuer must equal the token's iss claim. "https://" is prepended when
-	// it has no scheme, and a trailing "/" is ignored on both sides, as the
-	// real server does.
-	Issuer string
-	// ApplicationID, when set, must be one of the token's audiences (aud,
-	// a string or an array). When empty, aud is not checked.
-	ApplicationID string
-	// Algorithm is "RS256" (the default) or "ES256". Tokens signed with any
-	// other algorithm are rejected, "none" and HS* included.
-	Algorithm string
-	// JWKS locates the public keys: an http(s) URL (fetched with
-	// Accept: application/json, cached, fetched again when a token names an
-	// unknown key id, at most once every 2 s), a data: URL, or the JWK set
-	// JSON itself.
-	JWKS string
-}
+// A key set given as JSON rather than a URL is taken as a data: URL.
+type AuthProvider = customjwt.Provider
 
-// AuthReason says why a token or key was rejected. An *AuthError matches
-// its reason with errors.Is: errors.Is(err, convextest.TokenExpired).
-type AuthReason string
-
-// Reasons for rejecting a token or key.
-const (
-	// MalformedToken: the token is not a JWT with a JSON payload.
-	MalformedToken AuthReason = "MalformedToken"
-	// MissingClaim: iss, sub, exp, or aud (when the provider has an
-	// ApplicationID) is missing.
-	MissingClaim AuthReason = "MissingClaim"
-	// NoAuthProvider: no provider matches the token's iss and aud.
-	NoAuthProvider AuthReason = "NoAuthProvider"
-	// InvalidIssuer: iss does not match the provider after verification.
-	InvalidIssuer AuthReason = "InvalidIssuer"
-	// InvalidAudience: aud does not hold the provider's ApplicationID.
-	InvalidAudience AuthReason = "InvalidAudience"
-	// TokenExpired: exp has passed (beyond the 5 s leeway when the token
-	// is presented; with no leeway once a session runs with it).
-	TokenExpired AuthReason = "TokenExpired"
-	// TokenNotYetValid: nbf is in the future (beyond the 5 s leeway).
-	TokenNotYetValid AuthReason = "TokenNotYetValid"
-	// InvalidSignature: the signature does not verify with the key, or the
-	// token's algorithm is not the provider's.
-	InvalidSignature AuthReason = "InvalidSignature"
-	// UnknownKeyID: the token has no kid, or the provider's key set has no
-	// key with its kid.
-	UnknownKeyID AuthReason = "UnknownKeyID"
-	// JWKSUnavailable: the key set could not be fetched or parsed.
-	JWKSUnavailable AuthReason = "JWKSUnavailable"
-	// InvalidAdminKey: the admin key is wrong, or no admin key is
-	// configured.
-	InvalidAdminKey AuthReason = "InvalidAdminKey"
-	// InvalidIdentity: an admin's acting-as identity is malformed.
-	InvalidIdentity AuthReason = "InvalidIdentity"
-	// InvalidAuthHeader: an HTTP Authorization header has an unknown scheme.
-	InvalidAuthHeader AuthReason = "InvalidAuthHeader"
-)
-
-// Error makes an AuthReason usable as an errors.Is target.
-func (r AuthReason) Error() string { return string(r) }
-
-// AuthError is a rejected token or admin key. Message is the text clients
-// receive, worded like the real server's.
+// AuthError is a rejected user token or admin key, as the deployment
+// answers it: Message worded as the backend words it, Code its error code
+// (NoAuthProvider, InvalidAuthHeader, BadAdminKey). A user token's
+// rejection wraps the *customjwt.Error naming the rule it broke, so
+// errors.Is(err, customjwt.ReasonExpired) works.
 type AuthError struct {
-	Reason  AuthReason
+	Code    string
 	Message string
-	// Err is the underlying cause, if any.
+	// Err is the cause, if any: a *customjwt.Error for a user token.
 	Err error
 }
 
@@ -101,94 +44,26 @@ func (e *AuthError) Error() string { return e.Message }
 // Unwrap returns the cause.
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// Is matches the error's reason.
-func (e *AuthError) Is(target error) bool {
-	r, ok := target.(AuthReason)
-	return ok && r == e.Reason
-}
-
-// code is the short error code of HTTP error bodies.
-func (e *AuthError) code() string {
-	switch e.Reason {
-	case NoAuthProvider:
-		return "NoAuthProvider"
-	case InvalidAdminKey:
-		return "BadAdminKey"
-	default:
-		return "InvalidAuthHeader"
-	}
-}
-
-func authErr(reason AuthReason, msg string) *AuthError {
-	return &AuthError{Reason: reason, Message: msg}
-}
-
-// jwtLeeway is the clock skew the real server allows on exp and nbf when a
-// token is presented.
-const jwtLeeway = 5 * time.Second
-
-type provider struct {
-	AuthProvider
-	issuer string // normalized, without trailing slash
-	jwks   *jwksSource
-}
-
-// normalizeIssuer prepends https:// to a scheme-less issuer and drops
-// trailing slashes.
-func normalizeIssuer(iss string) string {
-	if !strings.HasPrefix(iss, "https://") && !strings.HasPrefix(iss, "http://") {
-		iss = "https://" + iss
-	}
-	return strings.TrimRight(iss, "/")
-}
-
-func newProvider(p AuthProvider, client *http.Client) *provider {
-	if p.Algorithm == "" {
-		p.Algorithm = "RS256"
-	}
-	if p.Algorithm != "RS256" && p.Algorithm != "ES256" {
-		panic(fmt.Sprintf("convextest: auth provider %q: algorithm must be RS256 or ES256, not %q", p.Issuer, p.Algorithm))
-	}
-	if p.Issuer == "" || p.JWKS == "" {
-		panic("convextest: an auth provider needs an Issuer and a JWKS")
-	}
-	return &provider{AuthProvider: p, issuer: normalizeIssuer(p.Issuer), jwks: newJWKSSource(p.JWKS, client)}
-}
-
-func (p *provider) matches(iss string, aud []string) bool {
-	if p.ApplicationID != "" && !contains(aud, p.ApplicationID) {
-		return false
-	}
-	return normalizeIssuer(iss) == p.issuer
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
+// newVerifier returns the verifier of the deployment's providers. A key
+// set given inline as JSON becomes a data: URL.
+func newVerifier(providers []AuthProvider, hc *http.Client) *customjwt.Verifier {
+	ps := make([]customjwt.Provider, len(providers))
+	for i, p := range providers {
+		if err := p.Check(); err != nil {
+			panic(fmt.Sprintf("convextest: auth provider %q: %v", p.Issuer, err))
 		}
+		if js := strings.TrimSpace(p.JWKS); strings.HasPrefix(js, "{") {
+			p.JWKS = "data:application/json;base64," + base64.StdEncoding.EncodeToString([]byte(js))
+		}
+		ps[i] = p
 	}
-	return false
+	return customjwt.NewVerifier(customjwt.Config{Providers: ps, HTTPClient: hc, RefetchInterval: jwksRefetch})
 }
 
-// audiences reads an aud claim: a string or an array of strings.
-func audiences(v any) ([]string, bool) {
-	switch v := v.(type) {
-	case nil:
-		return nil, false
-	case string:
-		return []string{v}, true
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out, true
-	}
-	return nil, false
-}
+// jwksRefetch is the least time between two fetches of one key set caused
+// by tokens whose key id is not in the cached set: short, as tests rotate
+// keys.
+const jwksRefetch = 2 * time.Second
 
 // VerifyToken validates a user JWT the way the deployment validates the
 // token of an Authenticate message or an Authorization: Bearer header, and
@@ -198,155 +73,24 @@ func (s *Server) VerifyToken(ctx context.Context, token string) (*Identity, erro
 }
 
 func (s *Server) verifyJWT(ctx context.Context, token string) (*Identity, error) {
-	claims, err := unverifiedClaims(token)
+	claims, err := s.verifier.VerifyAt(ctx, token, s.now())
 	if err != nil {
-		return nil, authErr(MalformedToken, "Could not parse JWT payload. Check that the token is a valid JWT format with three base64-encoded parts separated by dots.")
+		ae := &AuthError{Code: "InvalidAuthHeader", Message: err.Error(), Err: err}
+		if ce, ok := errors.AsType[*customjwt.Error](err); ok {
+			ae.Code, ae.Message = ce.Code(), ce.Message
+		}
+		return nil, ae
 	}
-	iss, _ := claims["iss"].(string)
-	if iss == "" {
-		return nil, authErr(MissingClaim, "Missing issuer claim ('iss') in JWT payload. The JWT must include an 'iss' claim that matches one of your configured auth providers.")
-	}
-	aud, _ := audiences(claims["aud"])
-	var p *provider
-	for _, cand := range s.providers {
-		if cand.matches(iss, aud) {
-			p = cand
-			break
-		}
-	}
-	if p == nil {
-		return nil, authErr(NoAuthProvider, s.noProviderMessage())
-	}
-
-	// Verify the signature with the provider's algorithm only.
-	var kid string
-	parser := jwt.NewParser(jwt.WithValidMethods([]string{p.Algorithm}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
-	var keyErr error
-	parsed, err := parser.Parse(token, func(t *jwt.Token) (any, error) {
-		kid, _ = t.Header["kid"].(string)
-		if kid == "" {
-			keyErr = authErr(UnknownKeyID, "Could not decode token. JWT may be missing a 'kid' (key ID) header.")
-			return nil, keyErr
-		}
-		key, err := p.jwks.key(ctx, kid)
-		if err != nil {
-			if errors.Is(err, errUnknownKID) {
-				keyErr = authErr(UnknownKeyID, fmt.Sprintf("Could not decode token. The JWT's 'kid' (key ID) header is '%s', does this key match any key in the provider's JWKS?", kid))
-			} else {
-				keyErr = err
-			}
-			return nil, keyErr
-		}
-		switch key.(type) {
-		case *rsa.PublicKey:
-			if p.Algorithm != "RS256" {
-				keyErr = authErr(InvalidSignature, fmt.Sprintf("Could not decode token. The JWT's 'kid' (key ID) header is '%s', does this key match any key in the provider's JWKS?", kid))
-				return nil, keyErr
-			}
-		case *ecdsa.PublicKey:
-			if p.Algorithm != "ES256" {
-				keyErr = authErr(InvalidSignature, fmt.Sprintf("Could not decode token. The JWT's 'kid' (key ID) header is '%s', does this key match any key in the provider's JWKS?", kid))
-				return nil, keyErr
-			}
-		}
-		return key, nil
-	})
-	if err != nil || !parsed.Valid {
-		if keyErr != nil {
-			return nil, keyErr
-		}
-		msg := "Could not decode token. JWT may be missing a 'kid' (key ID) header."
-		if kid != "" {
-			msg = fmt.Sprintf("Could not decode token. The JWT's 'kid' (key ID) header is '%s', does this key match any key in the provider's JWKS?", kid)
-		}
-		return nil, &AuthError{Reason: InvalidSignature, Message: msg, Err: err}
-	}
-	claims, err = normalizeClaims(parsed.Claims.(jwt.MapClaims))
+	raw, err := normalizeJSON(claims.Raw)
 	if err != nil {
-		return nil, &AuthError{Reason: MalformedToken, Message: "Could not parse JWT payload. Check that the token is a valid JWT format with three base64-encoded parts separated by dots.", Err: err}
+		return nil, &AuthError{Code: "InvalidAuthHeader", Message: "Could not parse JWT payload.", Err: err}
 	}
-
-	// Re-check issuer and audience on the verified claims.
-	iss, _ = claims["iss"].(string)
-	if normalizeIssuer(iss) != p.issuer {
-		return nil, authErr(InvalidIssuer, fmt.Sprintf("Invalid issuer: %s != %s", iss, p.Issuer))
-	}
-	if p.ApplicationID != "" {
-		aud, ok := audiences(claims["aud"])
-		if !ok {
-			return nil, authErr(MissingClaim, "Missing audience claim ('aud') in JWT payload. The JWT must include an 'aud' claim that matches your configured application ID.")
-		}
-		if !contains(aud, p.ApplicationID) {
-			quoted := make([]string, len(aud))
-			for i, a := range aud {
-				quoted[i] = strconv.Quote(a)
-			}
-			return nil, authErr(InvalidAudience, fmt.Sprintf("Invalid audience: %s not in [%s]", p.ApplicationID, strings.Join(quoted, ", ")))
-		}
-	}
-
-	// Time validation with the real server's 5 s leeway.
-	now := s.now()
-	if exp, ok := numericClaim(claims["exp"]); ok && now.Add(-jwtLeeway).After(unixTime(exp)) {
-		return nil, authErr(TokenExpired, "Could not validate token: Token expired")
-	}
-	if nbf, ok := numericClaim(claims["nbf"]); ok && now.Add(jwtLeeway).Before(unixTime(nbf)) {
-		return nil, authErr(TokenNotYetValid, "Could not validate token: Token not yet valid")
-	}
-	const badClaims = "Could not verify token claim. Check that the JWT contains valid claims and matches your auth provider configuration."
-	if sub, _ := claims["sub"].(string); sub == "" {
-		return nil, &AuthError{Reason: MissingClaim, Message: badClaims, Err: errors.New("Missing subject")}
-	}
-	if _, ok := numericClaim(claims["exp"]); !ok {
-		return nil, &AuthError{Reason: MissingClaim, Message: badClaims, Err: errors.New("Missing expiry")}
-	}
-	return identityFromClaims(claims), nil
+	id := identityFromClaims(raw.(map[string]any))
+	id.Expiration = claims.Expiry
+	return id, nil
 }
 
-func (s *Server) noProviderMessage() string {
-	if len(s.providers) == 0 {
-		return "No auth provider found matching the given token (no providers configured). Check convex/auth.config.ts."
-	}
-	list := make([]string, len(s.providers))
-	for i, p := range s.providers {
-		app := p.ApplicationID
-		if app == "" {
-			app = "none"
-		}
-		list[i] = fmt.Sprintf("CustomJWT(issuer=%s, app_id=%s)", normalizeIssuer(p.Issuer), app)
-	}
-	return "No auth provider found matching the given token. Check that your JWT's issuer and audience match one of your configured providers: [" + strings.Join(list, ", ") + "]"
-}
-
-// unverifiedClaims decodes a JWT's payload without verifying anything.
-func unverifiedClaims(token string) (map[string]any, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, errors.New("not three parts")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return nil, err
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return nil, err
-	}
-	if claims == nil {
-		return nil, errors.New("payload is not an object")
-	}
-	return claims, nil
-}
-
-// normalizeClaims turns json.Numbers into float64s.
-func normalizeClaims(mc jwt.MapClaims) (map[string]any, error) {
-	out, err := normalizeJSON(map[string]any(mc))
-	if err != nil {
-		return nil, err
-	}
-	return out.(map[string]any), nil
-}
-
+// normalizeJSON turns json.Numbers into float64s, as identities hold them.
 func normalizeJSON(v any) (any, error) {
 	switch v := v.(type) {
 	case json.Number:
@@ -375,15 +119,6 @@ func normalizeJSON(v any) (any, error) {
 	return v, nil
 }
 
-func numericClaim(v any) (float64, bool) {
-	f, ok := v.(float64)
-	return f, ok && !math.IsNaN(f) && !math.IsInf(f, 0)
-}
-
-func unixTime(sec float64) time.Time {
-	return time.Unix(0, int64(sec*1e9))
-}
-
 // adminIdentity checks an admin key and, when actingAs is given, builds the
 // identity the admin acts as. Admin without acting-as runs with no user
 // identity. The key matches the configured one with or without its
@@ -392,14 +127,14 @@ func unixTime(sec float64) time.Time {
 func (s *Server) adminIdentity(key string, actingAs []byte) (*Identity, error) {
 	want := removeTypePrefix(s.opts.adminKey)
 	if s.opts.adminKey == "" || subtle.ConstantTimeCompare([]byte(removeTypePrefix(key)), []byte(want)) != 1 {
-		return nil, authErr(InvalidAdminKey, "The provided admin key was invalid for this instance")
+		return nil, &AuthError{Code: "BadAdminKey", Message: "The provided admin key was invalid for this instance"}
 	}
 	if len(actingAs) == 0 {
 		return nil, nil
 	}
 	id, err := identityFromAttributes(actingAs)
 	if err != nil {
-		return nil, &AuthError{Reason: InvalidIdentity, Message: err.Error(), Err: err}
+		return nil, &AuthError{Code: "InvalidAuthHeader", Message: err.Error(), Err: err}
 	}
 	return id, nil
 }

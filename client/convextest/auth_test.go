@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/customjwt"
 )
 
 var (
@@ -138,7 +139,7 @@ func TestVerifyToken(t *testing.T) {
 	tests := []struct {
 		name    string
 		token   string
-		reason  AuthReason // empty: accepted
+		reason  customjwt.Reason // empty: accepted
 		message string     // part of the message, when checked
 		wantID  string     // tokenIdentifier of an accepted token
 	}{
@@ -148,22 +149,25 @@ func TestVerifyToken(t *testing.T) {
 		{name: "issuer without scheme", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["iss"] = "issuer.example.com" })), wantID: "issuer.example.com|user1"},
 		{name: "ES256 provider", token: sign(t, jwt.SigningMethodES256, "e1", ecKey, jwt.MapClaims{"iss": "https://es.example.com", "sub": "u", "exp": now.Add(time.Hour).Unix()}), wantID: "https://es.example.com|u"},
 		{name: "expired within the leeway", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-3 * time.Second).Unix() })), wantID: testIssuer + "|user1"},
-		{name: "not a JWT", token: "nope", reason: MalformedToken, message: "Could not parse JWT payload."},
-		{name: "missing iss", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "iss") })), reason: MissingClaim, message: "Missing issuer claim ('iss')"},
-		{name: "unknown issuer", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example.com" })), reason: NoAuthProvider,
+		{name: "not a JWT", token: "nope", reason: customjwt.ReasonMalformed, message: "Could not parse JWT payload."},
+		{name: "missing iss", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "iss") })), reason: customjwt.ReasonMissingClaim, message: "Missing issuer claim ('iss')"},
+		{name: "unknown issuer", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example.com" })), reason: customjwt.ReasonNoAuthProvider,
 			message: "No auth provider found matching the given token. Check that your JWT's issuer and audience match one of your configured providers: [CustomJWT(issuer=https://issuer.example.com, app_id=app), CustomJWT(issuer=https://es.example.com, app_id=none)]"},
-		{name: "wrong audience", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["aud"] = "other" })), reason: NoAuthProvider},
-		{name: "no audience", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "aud") })), reason: NoAuthProvider},
-		{name: "expired", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), reason: TokenExpired, message: "Could not validate token: "},
-		{name: "not yet valid", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Minute).Unix() })), reason: TokenNotYetValid, message: "Could not validate token: "},
-		{name: "missing sub", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "sub") })), reason: MissingClaim, message: "Could not verify token claim."},
-		{name: "missing exp", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "exp") })), reason: MissingClaim},
-		{name: "unknown kid", token: sign(t, jwt.SigningMethodRS256, "k9", rsaKey1, base()), reason: UnknownKeyID, message: "Could not decode token. The JWT's 'kid' (key ID) header is 'k9'"},
-		{name: "no kid", token: sign(t, jwt.SigningMethodRS256, "", rsaKey1, base()), reason: UnknownKeyID, message: "Could not decode token. JWT may be missing a 'kid'"},
-		{name: "signed by another key", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey2, base()), reason: InvalidSignature, message: "Could not decode token."},
-		{name: "HS256 with the public key as secret", token: sign(t, jwt.SigningMethodHS256, "k1", pubPEM, base()), reason: InvalidSignature},
-		{name: "alg none", token: sign(t, jwt.SigningMethodNone, "k1", jwt.UnsafeAllowNoneSignatureType, base()), reason: InvalidSignature},
-		{name: "RS256 token for the ES256 provider", token: sign(t, jwt.SigningMethodRS256, "e1", rsaKey1, jwt.MapClaims{"iss": "https://es.example.com", "sub": "u", "exp": now.Add(time.Hour).Unix()}), reason: InvalidSignature},
+		{name: "wrong audience", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["aud"] = "other" })), reason: customjwt.ReasonInvalidAudience},
+		{name: "no audience", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "aud") })), reason: customjwt.ReasonInvalidAudience},
+		{name: "expired", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), reason: customjwt.ReasonExpired, message: "Could not validate token: "},
+		{name: "not yet valid", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Minute).Unix() })), reason: customjwt.ReasonNotYetValid, message: "Could not validate token: "},
+		// The backend checks iat as biscuit's validate_iat does: at most 5 s
+		// ahead (crates/authentication/src/lib.rs, ValidationOptions::default).
+		{name: "issued an hour ahead", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), reason: customjwt.ReasonNotYetValid, message: "Could not validate token: "},
+		{name: "missing sub", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "sub") })), reason: customjwt.ReasonMissingClaim, message: "Could not verify token claim."},
+		{name: "missing exp", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { delete(c, "exp") })), reason: customjwt.ReasonMissingClaim},
+		{name: "unknown kid", token: sign(t, jwt.SigningMethodRS256, "k9", rsaKey1, base()), reason: customjwt.ReasonUnknownKeyID, message: "Could not decode token. The JWT's 'kid' (key ID) header is 'k9'"},
+		{name: "no kid", token: sign(t, jwt.SigningMethodRS256, "", rsaKey1, base()), reason: customjwt.ReasonUnknownKeyID, message: "Could not decode token. JWT may be missing a 'kid'"},
+		{name: "signed by another key", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey2, base()), reason: customjwt.ReasonInvalidSignature, message: "Could not decode token."},
+		{name: "HS256 with the public key as secret", token: sign(t, jwt.SigningMethodHS256, "k1", pubPEM, base()), reason: customjwt.ReasonBadAlgorithm},
+		{name: "alg none", token: sign(t, jwt.SigningMethodNone, "k1", jwt.UnsafeAllowNoneSignatureType, base()), reason: customjwt.ReasonBadAlgorithm},
+		{name: "RS256 token for the ES256 provider", token: sign(t, jwt.SigningMethodRS256, "e1", rsaKey1, jwt.MapClaims{"iss": "https://es.example.com", "sub": "u", "exp": now.Add(time.Hour).Unix()}), reason: customjwt.ReasonBadAlgorithm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,7 +181,11 @@ func TestVerifyToken(t *testing.T) {
 			assert.ErrorIs(t, err, tt.reason)
 			var ae *AuthError
 			require.True(t, errors.As(err, &ae))
-			assert.Equal(t, tt.reason, ae.Reason)
+			wantCode := "InvalidAuthHeader"
+			if tt.reason == customjwt.ReasonNoAuthProvider || tt.reason == customjwt.ReasonInvalidAudience {
+				wantCode = "NoAuthProvider"
+			}
+			assert.Equal(t, wantCode, ae.Code)
 			if tt.message != "" {
 				assert.Contains(t, ae.Message, tt.message)
 			}
@@ -192,13 +200,13 @@ func must[T any](v T, err error) T {
 	return v
 }
 
+// The deployment reads key sets through customjwt (its caching and refetch
+// rules are tested there); here, what a deployment answers.
 func TestJWKSFetching(t *testing.T) {
 	testKeys(t)
 	js := newJWKSServer(t, jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey)))
 	srv := NewServer(WithAuth(AuthProvider{Issuer: testIssuer, JWKS: js.URL}))
 	t.Cleanup(srv.Close)
-	p := srv.providers[0]
-	p.jwks.refetchEvery = 0
 	claims := func() jwt.MapClaims {
 		return jwt.MapClaims{"iss": testIssuer, "sub": "u", "exp": time.Now().Add(time.Hour).Unix()}
 	}
@@ -210,30 +218,20 @@ func TestJWKSFetching(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), js.requests.Load(), "the key set is cached")
 
-	// Key rotation: a new kid makes the server fetch the set again.
-	js.set(jwksJSON(rsaJWK("k2", &rsaKey2.PublicKey)), "application/jwk-set+json; charset=utf-8")
-	_, err = srv.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, "k2", rsaKey2, claims()))
-	require.NoError(t, err)
-	assert.Equal(t, int32(2), js.requests.Load())
-
-	// Refetches on unknown kids are rate-limited.
-	p.jwks.refetchEvery = time.Hour
-	for range 3 {
-		_, err = srv.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, "k3", rsaKey2, claims()))
-		assert.ErrorIs(t, err, UnknownKeyID)
+	// A wrong content type or body is reported as the real server does.
+	for body, ct := range map[string]string{`{"keys":[]}`: "text/html", `not json`: "application/json"} {
+		js := newJWKSServer(t, body)
+		js.set(body, ct)
+		srv := NewServer(WithAuth(AuthProvider{Issuer: testIssuer, JWKS: js.URL}))
+		t.Cleanup(srv.Close)
+		_, err = srv.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, "k4", rsaKey2, claims()))
+		assert.ErrorIs(t, err, customjwt.ReasonJWKSUnavailable)
+		if ct == "text/html" {
+			assert.Contains(t, err.Error(), "Invalid Content-Type 'text/html' when fetching JWKS from")
+		} else {
+			assert.Contains(t, err.Error(), "Invalid JWKS response body from")
+		}
 	}
-	assert.Equal(t, int32(2), js.requests.Load())
-
-	// A wrong content type or status is reported as the real server does.
-	p.jwks.refetchEvery = 0
-	js.set(`{"keys":[]}`, "text/html")
-	_, err = srv.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, "k4", rsaKey2, claims()))
-	assert.ErrorIs(t, err, JWKSUnavailable)
-	assert.Contains(t, err.Error(), "Invalid Content-Type 'text/html' when fetching JWKS from")
-	js.set(`not json`, "application/json")
-	_, err = srv.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, "k5", rsaKey2, claims()))
-	assert.ErrorIs(t, err, JWKSUnavailable)
-	assert.Contains(t, err.Error(), "Invalid JWKS response body from")
 }
 
 func TestJWKSInlineAndDataURL(t *testing.T) {

@@ -123,7 +123,8 @@
 //	HTTP: /api/query_ts over POST only (405 otherwise)              crates/local_backend/src/public_api.rs
 //	registering a name the backend refuses panics, naming the rule crates/convex/sync_types/src/udf_path.rs
 //
-// Auth follows the real server: user JWTs are validated against the WithAuth providers (see
+// Auth follows the real server: user JWTs are validated against the WithAuth providers by
+// package customjwt, the module's one implementation of the backend's customJwt rules (see
 // AuthProvider and AuthError), admin keys set with WithAdminKey are
 // accepted, optionally acting as a user. A connection whose token expires
 // gets AuthError(authUpdateAttempted: false) the next time it runs a

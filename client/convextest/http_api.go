@@ -2,6 +2,7 @@ package convextest
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -153,6 +154,8 @@ type apiCall struct {
 	r   *http.Request
 	tok *httpToken
 	cv  clientVersion
+	// caller is who calls, once identity has run.
+	caller callerKind
 }
 
 // fail writes an error answer and returns false.
@@ -235,11 +238,28 @@ func (c *apiCall) identity() (*Identity, bool) {
 	id, err := c.s.authenticate(c.r.Context(), c.tok)
 	if err != nil {
 		if ae, ok := errors.AsType[*AuthError](err); ok {
-			return nil, c.fail(http.StatusUnauthorized, ae.code(), ae.Message)
+			return nil, c.fail(http.StatusUnauthorized, ae.Code, ae.Message)
 		}
 		return nil, c.fail(http.StatusUnauthorized, "Unauthenticated", err.Error())
 	}
+	c.caller = callerUser
+	if c.tok != nil && c.tok.admin {
+		c.caller = callerAdmin
+		if id != nil {
+			c.caller = callerActingAs
+		}
+	}
 	return id, true
+}
+
+// allowed refuses a system function to a caller that is not an admin, as
+// the backend does (403 SystemIdentityRequired), and returns the context
+// to run the function in.
+func (c *apiCall) allowed(path string, kind functionKind) (context.Context, bool) {
+	if msg := systemForbidden(path, kind, c.caller); msg != "" {
+		return nil, c.fail(http.StatusForbidden, systemForbiddenCode, msg)
+	}
+	return withCaller(c.r.Context(), c.caller), true
 }
 
 // named answers /api/query, /api/query_at_ts, /api/mutation and
@@ -264,7 +284,11 @@ func (c *apiCall) named(kind functionKind, atTS bool) {
 	if atTS && !c.checkTS(*stringField(fields, "ts")) {
 		return
 	}
-	out := c.s.run(c.r.Context(), kind, path, serializedArgs(fields["args"]), id)
+	ctx, ok := c.allowed(path, kind)
+	if !ok {
+		return
+	}
+	out := c.s.run(ctx, kind, path, serializedArgs(fields["args"]), id)
 	c.respond(out, stringField(fields, "format"), nil)
 }
 
@@ -337,7 +361,11 @@ func (c *apiCall) runAnyKind(path string, fields map[string]json.RawMessage, id 
 		c.respond(failure(nil, "Could not find public function for '"+path+"'.", nil), stringField(fields, "format"), def)
 		return
 	}
-	out := c.s.run(c.r.Context(), kind, path, serializedArgs(fields["args"]), id)
+	ctx, ok := c.allowed(path, kind)
+	if !ok {
+		return
+	}
+	out := c.s.run(ctx, kind, path, serializedArgs(fields["args"]), id)
 	c.respond(out, stringField(fields, "format"), def)
 }
 
@@ -386,7 +414,11 @@ func (c *apiCall) queryBatch() {
 		if !ok {
 			return
 		}
-		out := c.s.runQueryLocked(c.r.Context(), path, serializedArgs(q["args"]), id, nil)
+		ctx, ok := c.allowed(path, kindQuery)
+		if !ok {
+			return
+		}
+		out := c.s.runQueryLocked(ctx, path, serializedArgs(q["args"]), id, nil)
 		resp, err := exportResponse(out, format)
 		if err != nil {
 			c.fail(http.StatusInternalServerError, "InternalServerError", err.Error())
@@ -422,7 +454,11 @@ func (c *apiCall) queryGET() {
 		f := q.Get("format")
 		format = &f
 	}
-	out := c.s.run(c.r.Context(), kindQuery, path, serializedArgs(json.RawMessage(q.Get("args"))), id)
+	ctx, ok := c.allowed(path, kindQuery)
+	if !ok {
+		return
+	}
+	out := c.s.run(ctx, kindQuery, path, serializedArgs(json.RawMessage(q.Get("args"))), id)
 	c.respond(out, format, nil)
 }
 

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/goconvex/convex/customjwt"
 )
 
 // Server is an in-memory Convex deployment listening on a loopback port.
@@ -20,10 +22,10 @@ import (
 // official clients (and this module's client) can use it like a real
 // deployment. Create one with NewServer and stop it with Close.
 type Server struct {
-	opts      options
-	logger    *slog.Logger
-	store     *store
-	providers []*provider
+	opts     options
+	logger   *slog.Logger
+	store    *store
+	verifier *customjwt.Verifier // the WithAuth providers
 
 	funcMu sync.RWMutex
 	funcs  map[string]*function
@@ -76,9 +78,8 @@ func NewServer(opts ...Option) *Server {
 		dropAfter: -1,
 	}
 	s.connsGone = sync.NewCond(&s.connMu)
-	for _, p := range o.providers {
-		s.providers = append(s.providers, newProvider(p, o.httpClient))
-	}
+	s.verifier = newVerifier(o.providers, o.httpClient)
+	s.registerSystem()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		panic(fmt.Sprintf("convextest: failed to listen on %s: %v", o.addr, err))

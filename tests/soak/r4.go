@@ -19,6 +19,7 @@ import (
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
+	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/devauth"
 )
 
@@ -58,8 +59,8 @@ func runR4() (r r4Result) {
 		}
 		if _, err := dep.VerifyToken(ctx, tok); err != nil {
 			a.deployment = "rejected, no reason"
-			if ae, ok := errors.AsType[*convextest.AuthError](err); ok {
-				a.deployment = string(ae.Reason)
+			if ce, ok := errors.AsType[*customjwt.Error](err); ok {
+				a.deployment = string(ce.Reason)
 			}
 		}
 		return a

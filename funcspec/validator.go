@@ -44,6 +44,9 @@ type Validator struct {
 	Fields []Field
 	// Members are a union's members, in order.
 	Members []*Validator
+
+	// optional marks a validator made by Optional, for Object to read.
+	optional bool
 }
 
 // Field is a field of an object validator.

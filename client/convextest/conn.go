@@ -61,6 +61,7 @@ type conn struct {
 	recvQS   uint32
 	recvID   uint32
 	identity *Identity
+	caller   callerKind // who the identity is: a user (or none) or an admin
 	idDirty  bool
 	queries  map[uint32]*subscription
 	removed  []uint32
@@ -89,6 +90,7 @@ type commitNote struct {
 type mutationJob struct {
 	req      *protocol.Mutation
 	identity *Identity
+	caller   callerKind
 	session  string
 }
 
@@ -315,21 +317,28 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 			return false, true
 		}
 		c.identity = id
+		c.caller = callerUser
+		if m.TokenType == protocol.TokenAdmin {
+			c.caller = callerAdmin
+			if id != nil {
+				c.caller = callerActingAs
+			}
+		}
 		c.recvID++
 		c.idDirty = true
 		c.dirty = true
 	case *protocol.Mutation:
-		if c.expired() {
+		if c.expired() || c.systemForbidden(m.UDFPath, kindMutation) {
 			return false, true
 		}
 		select {
-		case c.mutations <- mutationJob{req: m, identity: c.identity, session: c.session}:
+		case c.mutations <- mutationJob{req: m, identity: c.identity, caller: c.caller, session: c.session}:
 		default:
 			c.finish(nil, websocket.StatusTryAgainLater, "TooManyConcurrentMutations")
 			return false, true
 		}
 	case *protocol.Action:
-		if c.expired() {
+		if c.expired() || c.systemForbidden(m.UDFPath, kindAction) {
 			return false, true
 		}
 		if c.actions > maxActionsInFlight {
@@ -338,17 +347,33 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 		}
 		c.actions++
 		c.wg.Add(1)
-		go func(m *protocol.Action, id *Identity) {
+		go func(m *protocol.Action, id *Identity, caller callerKind) {
 			defer c.wg.Done()
-			out := c.s.runAction(c.ctx, m.UDFPath, m.Args, id)
+			out := c.s.runAction(withCaller(c.ctx, caller), m.UDFPath, m.Args, id)
 			if c.ctx.Err() == nil {
 				c.push(actionDone{requestID: m.RequestID, out: out})
 			}
-		}(m, c.identity)
+		}(m, c.identity, c.caller)
 	case *protocol.Event:
 		c.s.logger.Debug("convextest: client event", "conn", c.id, "type", m.EventType)
 	}
 	return true, false
+}
+
+// systemForbidden refuses a function of a system module to a connection
+// that is not an admin's: the backend's sync worker fails with the
+// forbidden error, which ends the connection with a FatalError and a
+// normal close naming the error's code (crates/local_backend/src/subs/
+// mod.rs; close_frame in crates/errors/src/lib.rs). It returns true when
+// it did.
+func (c *conn) systemForbidden(path string, kind functionKind) bool {
+	msg := systemForbidden(path, kind, c.caller)
+	if msg == "" {
+		return false
+	}
+	c.s.logger.Debug("convextest: system function refused", "conn", c.id, "function", path)
+	c.finish(&protocol.FatalError{Error: msg}, websocket.StatusNormalClosure, systemForbiddenCode)
+	return true
 }
 
 // expired checks the identity's expiry; when it has passed it queues an
@@ -420,7 +445,7 @@ func (c *conn) mutationWorker() {
 			if job.session != "" {
 				key = &dedupKey{session: job.session, request: job.req.RequestID}
 			}
-			c.s.runMutation(c.ctx, job.req.UDFPath, job.req.Args, job.identity, key, func(out *outcome) {
+			c.s.runMutation(withCaller(c.ctx, job.caller), job.req.UDFPath, job.req.Args, job.identity, key, func(out *outcome) {
 				c.pushCommit(commitNote{resp: mutationResponse(job.req.RequestID, out)})
 			})
 		}

@@ -33,6 +33,31 @@
 // way. An unknown name fails with "Could not find public function for
 // 'messages:list'." (after the same request id prefix).
 //
+// # Validators, internal functions and the function spec
+//
+// Registration options give a function what `args:` and `returns:` give it
+// in TypeScript, validators built with package funcspec (imported as v,
+// they read like convex/values' v):
+//
+//	srv.Mutation("messages:send", send,
+//		convextest.Args(v.Object(v.Fields{"body": v.String()})),
+//		convextest.Returns(v.ID("messages")))
+//
+// The deployment then checks each call's arguments before the function
+// runs and its result after, as the backend does: a call that does not
+// conform fails with the backend's text ("ArgumentValidationError: Object
+// is missing the required field `body`. …", "ReturnsValidationError: …"),
+// and a mutation whose result fails is rolled back. Internal makes a
+// function internal: only admin keys and other functions can call it.
+//
+// FunctionSpec returns the deployment's function spec, and the system query
+// _system/cli/modules:apiSpec (APISpecQuery) serves it to an admin key, as
+// a Convex deployment does for `npx convex function-spec`, so `goconvex
+// gen` works against a convextest deployment. Functions of a system module
+// (_system/…) are for admin keys only: other callers get the backend's
+// 403 SystemIdentityRequired over HTTP, and a FatalError and a normal
+// close over a WebSocket.
+//
 // # Database
 //
 // The database is a set of tables of documents (map[string]any of Convex
@@ -51,10 +76,9 @@
 // "InvalidCursor". Other queries carry a null journal.
 //
 // Not supported: indexes (withIndex), full-text and vector search,
-// schemas and argument validation, file storage, scheduling, components,
-// internal functions, HTTP actions, and OIDC auth providers (use custom JWT
-// providers). Actions cannot use the database directly, only through
-// RunQuery and RunMutation.
+// schemas (table validators), file storage, scheduling, components, HTTP
+// actions, and OIDC auth providers (use custom JWT providers). Actions
+// cannot use the database directly, only through RunQuery and RunMutation.
 //
 // # Consistency and reactivity
 //
@@ -86,8 +110,8 @@
 // the rest with the same FatalError texts, close codes and HTTP answers, so
 // that a client that works against it works against the real backend. The
 // rules, each from the backend's source (get-convex/convex-backend; the
-// backend-rules suite in rules_test.go has a case for each, and
-// docs/backend-rules.md explains them):
+// backend-rules suite in rules_test.go and spec_test.go has a case for
+// each, and docs/backend-rules.md explains them):
 //
 //	rule                                                           backend source
 //	client frames parsed strictly: required fields, integer types,  crates/convex/sync_types/src/types/json.rs
@@ -122,6 +146,13 @@
 //	HTTP: format checked after the function ran                     crates/local_backend/src/public_api.rs
 //	HTTP: /api/query_ts over POST only (405 otherwise)              crates/local_backend/src/public_api.rs
 //	registering a name the backend refuses panics, naming the rule crates/convex/sync_types/src/udf_path.rs
+//	validators: args and results checked, the backend's texts      crates/udf/src/validation.rs,
+//	  ("ArgumentValidationError: …", "ReturnsValidationError: …");    crates/model/src/modules/function_validators.rs,
+//	  a mutation whose result fails rolls back; a validator the       crates/common/src/schemas/validator.rs,
+//	  backend refuses at push panics at registration                  crates/common/src/schemas/json.rs
+//	internal functions: not found for non-admins                   crates/udf/src/validation.rs
+//	system modules (_system/): admin keys only, 403                 crates/application/src/application_function_runner/mod.rs
+//	  SystemIdentityRequired, or FatalError and close 1000
 //
 // Auth follows the real server: user JWTs are validated against the WithAuth providers by
 // package customjwt, the module's one implementation of the backend's customJwt rules (see

@@ -12,6 +12,7 @@ import (
 	"github.com/goconvex/convex/client/internal/protocol"
 	"github.com/goconvex/convex/client/internal/udfpath"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/funcspec"
 )
 
 // QueryFunc is a query: it reads the database and returns a value the
@@ -51,6 +52,10 @@ type function struct {
 	query    QueryFunc
 	mutation MutationFunc
 	action   ActionFunc
+	// args and returns are the validators given with Args and Returns
+	// (nil: none); internal is set by Internal.
+	args, returns *funcspec.Validator
+	internal      bool
 }
 
 // canonicalPath canonicalizes a function name as the backend does:
@@ -68,10 +73,19 @@ func canonicalPath(name string) string {
 // register adds a function. A name the backend would refuse (see udfpath:
 // the rules of crates/convex/sync_types/src/udf_path.rs) panics with the
 // rule it breaks: no client could call it.
-func (s *Server) register(name string, f *function) {
+func (s *Server) register(name string, f *function, opts []FunctionOption) {
 	p, err := udfpath.Parse(name)
 	if err != nil {
 		panic("convextest: cannot register " + strconv.Quote(name) + ": " + err.Error())
+	}
+	for _, o := range opts {
+		o(f)
+	}
+	if err := f.args.CheckDefinition(true); err != nil {
+		panic("convextest: cannot register " + strconv.Quote(name) + ": Error in args validator: " + err.Error())
+	}
+	if err := f.returns.CheckDefinition(false); err != nil {
+		panic("convextest: cannot register " + strconv.Quote(name) + ": Error in returns validator: " + err.Error())
 	}
 	f.name = p.Canonical()
 	s.funcMu.Lock()
@@ -84,38 +98,44 @@ func (s *Server) register(name string, f *function) {
 // replaces the earlier function. A name the backend would refuse (a module
 // path that is absolute or has an extension other than ".js", a component
 // or function name longer than 64 bytes, a function name that is not an
-// identifier or is all underscores, …) panics, naming the rule.
-func (s *Server) Query(name string, fn QueryFunc) {
+// identifier or is all underscores, …) panics, naming the rule. Options
+// give the function argument and return validators (Args, Returns) or
+// make it internal (Internal); a validator the backend would refuse
+// panics too.
+func (s *Server) Query(name string, fn QueryFunc, opts ...FunctionOption) {
 	if fn == nil {
 		panic("convextest: nil query")
 	}
-	s.register(name, &function{kind: kindQuery, query: fn})
+	s.register(name, &function{kind: kindQuery, query: fn}, opts)
 }
 
-// Mutation registers a public mutation under name.
-func (s *Server) Mutation(name string, fn MutationFunc) {
+// Mutation registers a public mutation under name, as Query does.
+func (s *Server) Mutation(name string, fn MutationFunc, opts ...FunctionOption) {
 	if fn == nil {
 		panic("convextest: nil mutation")
 	}
-	s.register(name, &function{kind: kindMutation, mutation: fn})
+	s.register(name, &function{kind: kindMutation, mutation: fn}, opts)
 }
 
-// Action registers a public action under name.
-func (s *Server) Action(name string, fn ActionFunc) {
+// Action registers a public action under name, as Query does.
+func (s *Server) Action(name string, fn ActionFunc, opts ...FunctionOption) {
 	if fn == nil {
 		panic("convextest: nil action")
 	}
-	s.register(name, &function{kind: kindAction, action: fn})
+	s.register(name, &function{kind: kindAction, action: fn}, opts)
 }
 
-// lookup finds the function for a call of the given kind, or returns the
-// message the real server gives.
-func (s *Server) lookup(name string, kind functionKind) (*function, string) {
+// lookup finds the function for a call of the given kind by the caller
+// ctx carries, or returns the message the real server gives. An internal
+// function is not found for a client that is not an admin, with the same
+// message as a missing one (check_visibility_access in
+// crates/udf/src/validation.rs), and is checked before the kind.
+func (s *Server) lookup(ctx context.Context, name string, kind functionKind) (*function, string) {
 	path := canonicalPath(name)
 	s.funcMu.RLock()
 	f := s.funcs[path]
 	s.funcMu.RUnlock()
-	if f == nil {
+	if f == nil || f.internal && callerOf(ctx) == callerUser {
 		return nil, fmt.Sprintf("Could not find public function for '%s'.", path)
 	}
 	if f.kind != kind {
@@ -223,14 +243,16 @@ func (c *ActionCtx) run(kind functionKind, name string, args map[string]any) (an
 	if err != nil {
 		return nil, err
 	}
+	// A function may call internal functions.
+	ctx := withCaller(c, callerFunction)
 	var out *outcome
 	switch kind {
 	case kindQuery:
-		out = c.srv.runQuery(c, name, raw, c.identity)
+		out = c.srv.runQuery(ctx, name, raw, c.identity)
 	case kindMutation:
-		out = c.srv.runMutation(c, name, raw, c.identity, nil, nil)
+		out = c.srv.runMutation(ctx, name, raw, c.identity, nil, nil)
 	default:
-		out = c.srv.runAction(c, name, raw, c.identity)
+		out = c.srv.runAction(ctx, name, raw, c.identity)
 	}
 	c.mu.Lock()
 	c.logs = appendLogLines(c.logs, out.logLines...)
@@ -301,12 +323,27 @@ func failure(logs []string, text string, cause error) *outcome {
 }
 
 // invoke runs a handler, recovers a panic, encodes the result, and builds
-// the outcome. args is the encoded argument object.
-func (s *Server) invoke(fc *funcCtx, f *function, args []byte, call func(map[string]any) (any, error)) *outcome {
+// the outcome. args is the encoded argument object. The function's
+// validators check the arguments before it runs and its result after, as
+// the backend does (ArgsValidator::check_args and
+// ReturnsValidator::check_output in
+// crates/model/src/modules/function_validators.rs, their errors prefixed
+// "ArgumentValidationError: " and "ReturnsValidationError: " by
+// crates/udf/src/validation.rs and function_validators.rs); locked says
+// whether the caller holds the store's lock (queries and mutations), which
+// reading the tables of document ids needs.
+func (s *Server) invoke(fc *funcCtx, f *function, args []byte, locked bool, call func(map[string]any) (any, error)) *outcome {
 	s.countExecution(f.name)
-	argMap, msg := functionArgs(f.name, args)
+	validated := f.args != nil && f.args.Type == funcspec.TypeObject
+	argMap, msg := functionArgs(f.name, args, validated)
 	if msg != "" {
 		return failure(nil, msg, errors.New(msg))
+	}
+	if validated {
+		if err := f.args.Check(argMap, s.docTables(locked)); err != nil {
+			msg := "ArgumentValidationError: " + err.Error()
+			return failure(nil, msg, errors.New(msg))
+		}
 	}
 	result, err := func() (result any, err error) {
 		defer func() {
@@ -334,6 +371,16 @@ func (s *Server) invoke(fc *funcCtx, f *function, args []byte, call func(map[str
 	if err != nil {
 		return failure(logs, "Uncaught Error: the function returned a value that is not a Convex value: "+err.Error(), err)
 	}
+	if f.returns != nil && f.returns.Type != funcspec.TypeAny {
+		var decoded any
+		if err := values.Unmarshal(value, &decoded); err != nil {
+			return failure(logs, "Uncaught Error: "+err.Error(), err)
+		}
+		if err := f.returns.Check(decoded, s.docTables(locked)); err != nil {
+			msg := "ReturnsValidationError: " + err.Error()
+			return failure(logs, msg, errors.New(msg))
+		}
+	}
 	return &outcome{value: value, logLines: logs}
 }
 
@@ -343,8 +390,17 @@ func (s *Server) invoke(fc *funcCtx, f *function, args []byte, call func(map[str
 // for <path>: <reason>" (crates/udf/src/helpers.rs), and a function, whose
 // handler takes one object, fails on other positional arguments as a
 // function with an argument validator does
-// (crates/model/src/modules/function_validators.rs).
-func functionArgs(path string, args []byte) (map[string]any, string) {
+// (crates/model/src/modules/function_validators.rs), with its
+// "ArgumentValidationError: " prefix when it has one (validated).
+func functionArgs(path string, args []byte, validated bool) (map[string]any, string) {
+	argMap, msg := decodeArgs(path, args)
+	if msg != "" && validated && strings.HasPrefix(msg, "Expected to receive") {
+		msg = "ArgumentValidationError: " + msg
+	}
+	return argMap, msg
+}
+
+func decodeArgs(path string, args []byte) (map[string]any, string) {
 	var decoded any
 	if err := values.Unmarshal(args, &decoded); err != nil {
 		// The backend names the module with its extension here.
@@ -402,14 +458,14 @@ func (p panicError) Error() string { return fmt.Sprint(p.v) }
 // runQueryLocked runs a query with the journal of its previous run (nil
 // for none); the caller holds s.store.mu for reading.
 func (s *Server) runQueryLocked(ctx context.Context, name string, args []byte, id *Identity, journal *string) *outcome {
-	f, msg := s.lookup(name, kindQuery)
+	f, msg := s.lookup(ctx, name, kindQuery)
 	if f == nil {
 		return failure(nil, msg, errors.New(msg))
 	}
 	tx := s.store.begin(false)
 	j := &pageJournal{prev: journal}
 	qc := &QueryCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}, DB: &DatabaseReader{tx: tx, journal: j}}
-	out := s.invoke(&qc.funcCtx, f, args, func(a map[string]any) (any, error) { return f.query(qc, a) })
+	out := s.invoke(&qc.funcCtx, f, args, true, func(a map[string]any) (any, error) { return f.query(qc, a) })
 	tx.done = true
 	out.reads = tx.reads
 	out.journal = j.next
@@ -438,7 +494,7 @@ type dedupKey struct {
 // exclusive, before any connection hears of the commit: connections use it
 // to queue the MutationResponse ahead of the Transition that reflects it.
 func (s *Server) runMutation(ctx context.Context, name string, args []byte, id *Identity, dedup *dedupKey, onDone func(*outcome)) *outcome {
-	f, msg := s.lookup(name, kindMutation)
+	f, msg := s.lookup(ctx, name, kindMutation)
 	if f == nil {
 		out := failure(nil, msg, errors.New(msg))
 		if onDone != nil {
@@ -459,7 +515,7 @@ func (s *Server) runMutation(ctx context.Context, name string, args []byte, id *
 	}
 	tx := st.begin(true)
 	mc := &MutationCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}, DB: &DatabaseWriter{DatabaseReader{tx: tx}}}
-	out := s.invoke(&mc.funcCtx, f, args, func(a map[string]any) (any, error) { return f.mutation(mc, a) })
+	out := s.invoke(&mc.funcCtx, f, args, true, func(a map[string]any) (any, error) { return f.mutation(mc, a) })
 	if out.failed {
 		tx.rollback()
 		if onDone != nil {
@@ -480,12 +536,12 @@ func (s *Server) runMutation(ctx context.Context, name string, args []byte, id *
 
 // runAction runs an action.
 func (s *Server) runAction(ctx context.Context, name string, args []byte, id *Identity) *outcome {
-	f, msg := s.lookup(name, kindAction)
+	f, msg := s.lookup(ctx, name, kindAction)
 	if f == nil {
 		return failure(nil, msg, errors.New(msg))
 	}
 	ac := &ActionCtx{funcCtx: funcCtx{Context: ctx, srv: s, identity: id}}
-	return s.invoke(&ac.funcCtx, f, args, func(a map[string]any) (any, error) { return f.action(ac, a) })
+	return s.invoke(&ac.funcCtx, f, args, false, func(a map[string]any) (any, error) { return f.action(ac, a) })
 }
 
 // run runs any registered function by kind.
@@ -511,11 +567,12 @@ func (s *Server) kindOf(name string) (functionKind, bool) {
 	return f.kind, true
 }
 
-// Run runs the registered function name (of any kind) with no identity and
-// returns its result as values.Unmarshal decodes it into an any. A function
-// failure is a *FunctionError. Run is for test setup and checks; calling it
-// from inside a function deadlocks.
+// Run runs the registered function name (of any kind, internal ones
+// included) with no identity and returns its result as values.Unmarshal
+// decodes it into an any. A function failure is a *FunctionError. Run is
+// for test setup and checks; calling it from inside a function deadlocks.
 func (s *Server) Run(ctx context.Context, name string, args map[string]any) (any, error) {
+	ctx = withCaller(ctx, callerFunction)
 	raw, err := encodeArgs(args)
 	if err != nil {
 		return nil, err

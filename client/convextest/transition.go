@@ -19,7 +19,7 @@ import (
 // changed. Mutation responses found among the commits are queued first, so
 // a client always gets a MutationResponse before the Transition that
 // reflects it. It returns false when the connection must close (its
-// identity expired).
+// identity expired, or it may not run a system query it subscribed to).
 func (c *conn) transition() bool {
 	st := c.s.store
 	st.mu.RLock()
@@ -57,11 +57,17 @@ func (c *conn) transition() bool {
 	for _, id := range c.removed {
 		mods = append(mods, protocol.StateModification{Type: protocol.QueryRemoved, QueryID: id})
 	}
+	ctx := withCaller(c.ctx, c.caller)
 	for _, sub := range c.queries {
 		if !sub.stale {
 			continue
 		}
-		out := c.s.runQueryLocked(c.ctx, sub.path, sub.args, c.identity, sub.journal)
+		if systemForbidden(sub.path, kindQuery, c.caller) != "" {
+			st.mu.RUnlock()
+			c.systemForbidden(sub.path, kindQuery)
+			return false
+		}
+		out := c.s.runQueryLocked(ctx, sub.path, sub.args, c.identity, sub.journal)
 		sub.reads, sub.stale, sub.journal = out.reads, false, out.journal
 		h := resultHash(out)
 		if sub.ran && h == sub.hash {

@@ -33,14 +33,64 @@ type ReturnOf<F> = F extends FunctionReference<any> ? FunctionReturnType<F> : an
 /** The fetcher of ConvexProviderWithAuth (convex's AuthTokenFetcher). */
 export type AuthTokenFetcher = (args: { forceRefreshToken: boolean }) => Promise<string | null | undefined>;
 
+/**
+ * Where the client's log lines go, as convex's `Logger`: `logVerbose`
+ * (only with `verbose`), `log`, `warn` and `error`, each taking what
+ * console.log takes.
+ */
+export type Logger = {
+  logVerbose(...args: any[]): void;
+  log(...args: any[]): void;
+  warn(...args: any[]): void;
+  error(...args: any[]): void;
+};
+
+/**
+ * The options of {@link ConvexWasmClient}: convex's ConvexReactClientOptions
+ * (those marked "accepted" have no effect here), plus `wasm` and `logLevel`.
+ */
 export interface ConvexWasmClientOptions {
   /** Where to load goconvex.wasm from (default: beside this module). */
   wasm?: WasmSource;
-  /** What the Go client logs to the console (default "warn"). */
+  /**
+   * What the Go client logs (default "warn"; "debug" with `verbose`,
+   * "silent" with `logger: false`).
+   */
   logLevel?: LogLevel;
   /** Skip the checks on the deployment URL (convex's skipConvexDeploymentUrlCheck). */
   skipConvexDeploymentUrlCheck?: boolean;
+  /**
+   * Ask before the page is left (a `beforeunload` prompt) while mutations
+   * or actions are in flight. Default: true where there is a `window`.
+   */
+  unsavedChangesWarning?: boolean;
+  /**
+   * Hold queries, mutations and actions back until the first token from
+   * setAuth (or setAuthKit) is settled: accepted by the deployment, or
+   * none. Default false.
+   */
+  expectAuth?: boolean;
+  /** Log what the client does through `logger.logVerbose` (default false). */
+  verbose?: boolean;
+  /**
+   * Where log lines go: a {@link Logger}, true for the console (the
+   * default), false for nowhere. The Go client's lines go there too.
+   */
+  logger?: Logger | boolean;
+  /** Accepted; the Go client uses the global WebSocket. */
+  webSocketConstructor?: typeof WebSocket;
+  /** Accepted; not sent. */
+  reportDebugInfoToConvex?: boolean;
+  /** Accepted; no effect. */
+  onServerDisconnectError?: (message: string) => void;
+  /** Accepted; the Go auth provider picks when to refresh. */
+  authRefreshTokenLeewaySeconds?: number;
+  /** Accepted; no effect. */
+  initialAuthTokenReuse?: boolean;
 }
+
+/** What convex's ConvexReactClient takes: the same options. */
+export type ConvexReactClientOptions = ConvexWasmClientOptions;
 
 /** The connection state, as convex's `ConnectionState`. */
 export interface ConnectionState {
@@ -98,12 +148,35 @@ export interface MutationOptions<Args> {
   optimisticUpdate?: OptimisticUpdate<Args>;
 }
 
-/** A query watched by React: see {@link ConvexWasmClient.watchQuery}. */
-export interface QueryWatch {
-  /** Adds a listener called after each new result; returns its remover. */
-  subscribe(listener: () => void): () => void;
-  /** The latest result, or undefined before the first. */
-  getSnapshot(): QueryResult | undefined;
+/** A query's journal, as convex's QueryJournal. */
+export type QueryJournal = string | null;
+
+/** A watch on a query's result, as convex/react's Watch: see {@link ConvexWasmClient.watchQuery}. */
+export interface Watch<T> {
+  /**
+   * Subscribes to the query and calls callback each time its local result
+   * changes (a server result or an optimistic update); not for the result
+   * already held when it is called. Returns the unsubscriber.
+   */
+  onUpdate(callback: () => void): () => void;
+  /**
+   * The query's current local result: undefined unless the client is
+   * subscribed to it and holds a result (from the server or an optimistic
+   * update). Throws the query's error when it failed.
+   */
+  localQueryResult(): T | undefined;
+  /**
+   * The query's journal. Always undefined here: the Go client keeps the
+   * journals of its queries (paginated queries stay consistent with them)
+   * but does not hand them out.
+   */
+  journal(): QueryJournal | undefined;
+}
+
+/** Options of {@link ConvexWasmClient.watchQuery}, as convex's WatchQueryOptions. */
+export interface WatchQueryOptions {
+  /** Accepted; the Go client keeps the journals of the queries it runs. */
+  journal?: QueryJournal;
 }
 
 interface Entry {
@@ -120,6 +193,21 @@ interface OptimisticLayer {
   update: OptimisticUpdate<any>;
   args: Record<string, Value>;
 }
+
+// Shown (where browsers still show a text) before leaving a page with
+// writes in flight.
+const unsavedChangesMessage = "Changes you made may not be saved yet. Leave this page?";
+
+const consoleLogger = (verbose: boolean): Logger => ({
+  logVerbose: (...args) => {
+    if (verbose) console.debug(...args);
+  },
+  log: (...args) => console.log(...args),
+  warn: (...args) => console.warn(...args),
+  error: (...args) => console.error(...args),
+});
+
+const noLogger: Logger = { logVerbose() {}, log() {}, warn() {}, error() {} };
 
 const initialConnectionState: ConnectionState = {
   hasInflightRequests: false,
@@ -155,6 +243,13 @@ export class ConvexWasmClient {
   private connection: ConnectionState = initialConnectionState;
   private readonly connectionListeners = new Set<(s: ConnectionState) => void>();
   private authGeneration = 0;
+  /** With expectAuth: the work held back until the first token settles. */
+  private held: Array<() => void> | undefined;
+  /** Mutations and actions in flight (for the unsaved-changes prompt). */
+  private inflight = 0;
+  private readonly unloadTarget: { removeEventListener(type: string, fn: (e: Event) => void): void } | undefined;
+  private readonly verbose: boolean;
+  private readonly log: Logger;
   /** Resolves when the wasm is loaded and the Go client created. */
   readonly ready: Promise<void>;
 
@@ -163,12 +258,29 @@ export class ConvexWasmClient {
       throw new Error("ConvexWasmClient needs the deployment URL, e.g. https://happy-animal-123.convex.cloud");
     }
     this.address = address;
+    this.verbose = options.verbose === true;
+    const logger = options.logger;
+    this.log = logger === false ? noLogger : logger === undefined || logger === true ? consoleLogger(this.verbose) : logger;
+    if (options.expectAuth) {
+      this.held = [];
+    }
+    const win = typeof window === "undefined" ? undefined : (window as Partial<Window> | undefined);
+    if ((options.unsavedChangesWarning ?? true) && typeof win?.addEventListener === "function") {
+      win.addEventListener("beforeunload", this.onBeforeUnload);
+      this.unloadTarget = win as Window;
+    }
+    const level: LogLevel = options.logLevel ?? (logger === false ? "silent" : this.verbose ? "debug" : "warn");
     this.ready = loadGoConvex(options.wasm).then((api) => {
       if (this.closed) {
         return;
       }
-      const createOptions: { logLevel?: LogLevel; skipDeploymentUrlCheck?: boolean } = {};
-      if (options.logLevel !== undefined) createOptions.logLevel = options.logLevel;
+      const createOptions: { logLevel?: LogLevel; skipDeploymentUrlCheck?: boolean; log?: (level: string, line: string) => void } = {
+        logLevel: level,
+        log: (lvl, line) => {
+          const l = this.log;
+          (lvl === "error" ? l.error : lvl === "warn" ? l.warn : lvl === "info" ? l.log : l.logVerbose).call(l, line);
+        },
+      };
       if (options.skipConvexDeploymentUrlCheck) createOptions.skipDeploymentUrlCheck = true;
       const h = unwrap(api.create(address, createOptions));
       this.handle = h;
@@ -181,13 +293,63 @@ export class ConvexWasmClient {
     });
     this.ready.catch((e: unknown) => {
       this.loadError = e;
-      console.error("goconvex: failed to start the wasm client", e);
+      this.log.error("goconvex: failed to start the wasm client", e);
     });
   }
 
-  /** Runs fn with the Go client now, or once it is ready (in call order). */
-  private run(fn: (h: WasmHandle) => void): void {
+  /** The deployment URL this client was made with (convex's `url`). */
+  get url(): string {
+    return this.address;
+  }
+
+  /** Where this client logs (convex's `logger`). */
+  get logger(): Logger {
+    return this.log;
+  }
+
+  private readonly onBeforeUnload = (e: Event): string | undefined => {
+    if (this.inflight === 0) {
+      return undefined;
+    }
+    e.preventDefault();
+    // Older browsers read the prompt from returnValue.
+    (e as { returnValue?: unknown }).returnValue = unsavedChangesMessage;
+    return unsavedChangesMessage;
+  };
+
+  /** Counts p as a write in flight until it settles. */
+  private inFlight<T>(p: Promise<T>): Promise<T> {
+    this.inflight++;
+    const done = () => {
+      this.inflight--;
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /** With expectAuth, ends the hold: the first token settled (or auth was cleared). */
+  private releaseHeld(): void {
+    const held = this.held;
+    if (held === undefined) {
+      return;
+    }
+    this.held = undefined;
+    this.log.logVerbose("goconvex: auth settled; running the held requests", held.length);
+    for (const fn of held) {
+      fn();
+    }
+  }
+
+  /**
+   * Runs fn with the Go client now, or once it is ready (in call order);
+   * with expectAuth, not before the first token settles unless auth is set.
+   */
+  private run(fn: (h: WasmHandle) => void, auth = false): void {
     if (this.closed) {
+      return;
+    }
+    if (!auth && this.held !== undefined) {
+      this.held.push(() => this.run(fn));
       return;
     }
     if (this.handle !== undefined) {
@@ -200,6 +362,10 @@ export class ConvexWasmClient {
   private async handleForCall(): Promise<WasmHandle> {
     if (this.closed) {
       throw new Error("ConvexWasmClient has already been closed.");
+    }
+    const held = this.held;
+    if (held !== undefined) {
+      await new Promise<void>((resolve) => held.push(resolve));
     }
     if (this.handle === undefined) {
       await this.ready;
@@ -221,11 +387,15 @@ export class ConvexWasmClient {
    * Runs a mutation; resolves once its writes are visible to this client's
    * queries. options.optimisticUpdate changes query results until then.
    */
-  async mutation<M extends FunctionLike<"mutation">>(
+  mutation<M extends FunctionLike<"mutation">>(
     mutation: M,
     args?: ArgsOf<M>,
     options?: MutationOptions<ArgsOf<M>>,
   ): Promise<ReturnOf<M>> {
+    return this.inFlight(this.runMutation(mutation, args, options));
+  }
+
+  private async runMutation(mutation: FunctionLike<"mutation">, args: unknown, options?: MutationOptions<any>): Promise<any> {
     const update = options?.optimisticUpdate;
     if (update === undefined) {
       return this.call("mutation", mutation, args);
@@ -248,13 +418,14 @@ export class ConvexWasmClient {
   }
 
   /** Runs an action. */
-  async action<A extends FunctionLike<"action">>(action: A, args?: ArgsOf<A>): Promise<ReturnOf<A>> {
-    return this.call("action", action, args);
+  action<A extends FunctionLike<"action">>(action: A, args?: ArgsOf<A>): Promise<ReturnOf<A>> {
+    return this.inFlight(this.call("action", action, args));
   }
 
   private async call(kind: "query" | "mutation" | "action", fn: FunctionLike<any>, args: unknown, onSettled?: () => void): Promise<any> {
     const name = functionName(fn);
     const argsJSON = encodeArgs(args);
+    this.log.logVerbose(`goconvex: ${kind} ${name}`);
     const h = await this.handleForCall();
     let json: string;
     try {
@@ -278,10 +449,13 @@ export class ConvexWasmClient {
     callback: (result: ReturnOf<Q>) => unknown,
     onError?: (e: Error) => unknown,
   ): Unsubscribe<ReturnOf<Q>> {
-    const watch = this.watchQuery(query, args);
+    const name = functionName(query);
+    const argsJSON = encodeArgs(args);
+    const token = name + "\u0000" + argsJSON;
+    const current = () => this.entries.get(token)?.result;
     let last: QueryResult | undefined;
     const notify = () => {
-      const r = watch.getSnapshot();
+      const r = current();
       if (r === undefined || r === last) {
         return;
       }
@@ -293,14 +467,14 @@ export class ConvexWasmClient {
         callback(r.value as ReturnOf<Q>);
       }
     };
-    const remove = watch.subscribe(notify);
-    if (watch.getSnapshot() !== undefined) {
+    const remove = this.addListener(token, name, argsJSON, notify);
+    if (current() !== undefined) {
       queueMicrotask(notify);
     }
     const unsubscribe = (() => remove()) as Unsubscribe<ReturnOf<Q>>;
     unsubscribe.unsubscribe = unsubscribe;
     unsubscribe.getCurrentValue = () => {
-      const r = watch.getSnapshot();
+      const r = current();
       if (r === undefined) return undefined;
       if ("error" in r) throw r.error;
       return r.value as ReturnOf<Q>;
@@ -309,19 +483,27 @@ export class ConvexWasmClient {
   }
 
   /**
-   * A query as React's useSyncExternalStore wants it. Creating a watch costs
-   * nothing; the Go subscription starts with the first listener and stops a
-   * microtask after the last one leaves (so StrictMode's unmount-remount
-   * keeps it, and its result). Watches of the same query and arguments share
-   * one subscription and one cached result.
+   * A {@link Watch} on a query, as convex/react's watchQuery: creating one
+   * costs nothing; the Go subscription starts with the first onUpdate
+   * callback and stops a microtask after the last one leaves (so React
+   * StrictMode's unmount-remount keeps it, and its result). Watches of the
+   * same query and arguments share one subscription and one cached result.
+   * (The hooks are built on this.)
    */
-  watchQuery<Q extends FunctionLike<"query">>(query: Q, args?: ArgsOf<Q>): QueryWatch {
+  watchQuery<Q extends FunctionLike<"query">>(query: Q, args?: ArgsOf<Q>, _options?: WatchQueryOptions): Watch<ReturnOf<Q>> {
     const name = functionName(query);
     const argsJSON = encodeArgs(args);
     const token = name + "\u0000" + argsJSON;
     return {
-      subscribe: (listener) => this.addListener(token, name, argsJSON, listener),
-      getSnapshot: () => this.entries.get(token)?.result,
+      onUpdate: (callback) => this.addListener(token, name, argsJSON, callback),
+      localQueryResult: () => {
+        const r = this.entries.get(token)?.result;
+        if (r !== undefined && "error" in r) {
+          throw r.error;
+        }
+        return r?.value as ReturnOf<Q> | undefined;
+      },
+      journal: () => undefined,
     };
   }
 
@@ -336,6 +518,7 @@ export class ConvexWasmClient {
           return; // released before the client was ready
         }
         const id = unwrap(h.subscribe(name, argsJSON, this.onBatch));
+        this.log.logVerbose(`goconvex: subscribed to ${name}`, argsJSON);
         entry.id = id;
         this.byId.set(id, entry);
       });
@@ -393,7 +576,7 @@ export class ConvexWasmClient {
         try {
           l();
         } catch (err) {
-          console.error(err);
+          this.log.error(err);
         }
       }
     }
@@ -427,7 +610,7 @@ export class ConvexWasmClient {
       try {
         layer.update(store, layer.args);
       } catch (err) {
-        console.error("goconvex: an optimistic update threw", err);
+        this.log.error("goconvex: an optimistic update threw", err);
       }
     }
     const changed: Entry[] = [];
@@ -460,7 +643,7 @@ export class ConvexWasmClient {
     onRefreshChange?: (isRefreshing: boolean) => void,
   ): void {
     const onState = this.authListener(onChange, onRefreshChange);
-    this.run((h) => unwrap(h.setAuth(fetchToken, onState)));
+    this.run((h) => unwrap(h.setAuth(fetchToken, onState)), true);
   }
 
   /**
@@ -479,7 +662,7 @@ export class ConvexWasmClient {
     onRefreshChange?: (isRefreshing: boolean) => void,
   ): void {
     const onState = this.authListener(onChange, onRefreshChange);
-    this.run((h) => unwrap(h.setAuthKit(getAccessToken, state, onState)));
+    this.run((h) => unwrap(h.setAuthKit(getAccessToken, state, onState)), true);
   }
 
   /**
@@ -488,13 +671,14 @@ export class ConvexWasmClient {
    * resumes fetching tokens.
    */
   authKitState(state: AuthKitState): void {
-    this.run((h) => unwrap(h.authKitState(state)));
+    this.run((h) => unwrap(h.authKitState(state)), true);
   }
 
   /** Signs the client out and forgets the token source. */
   clearAuth(): void {
     this.authGeneration++;
-    this.run((h) => unwrap(h.clearAuth()));
+    this.run((h) => unwrap(h.clearAuth()), true);
+    this.releaseHeld();
   }
 
   private authListener(
@@ -513,6 +697,7 @@ export class ConvexWasmClient {
         onRefreshChange?.(refreshing);
       }
       if (!st.isLoading) {
+        this.releaseHeld();
         onChange?.(st.isAuthenticated);
       }
     };
@@ -553,6 +738,8 @@ export class ConvexWasmClient {
     }
     this.closed = true;
     this.pending = [];
+    this.releaseHeld(); // held calls fail now: the client is closed
+    this.unloadTarget?.removeEventListener("beforeunload", this.onBeforeUnload);
     this.layers = [];
     this.entries.clear();
     this.byId.clear();

@@ -25,38 +25,60 @@
  */
 export {
   ConvexWasmClient,
+  ConvexWasmClient as ConvexReactClient,
   functionError,
   functionName,
   type AuthTokenFetcher,
   type ConnectionState,
+  type ConvexReactClientOptions,
   type ConvexWasmClientOptions,
   type FunctionLike,
+  type Logger,
   type MutationOptions,
   type OptimisticLocalStore,
   type OptimisticUpdate,
-  type QueryResult,
-  type QueryWatch,
+  type QueryJournal,
   type Unsubscribe,
+  type Watch,
+  type WatchQueryOptions,
 } from "./client.js";
 export { loadGoConvex, defaultWasmUrl, type WasmSource } from "./loader.js";
 export {
   ConvexProvider,
   useConvex,
   useQuery,
+  useQuery_experimental,
   useQueries,
   useMutation,
   useAction,
   useConvexConnectionState,
+  type OptionalRestArgsOrSkip,
   type ReactMutation,
   type ReactAction,
   type RequestForQueries,
+  type UseQueryOptions,
+  type UseQueryResult,
 } from "./react.js";
 export {
   usePaginatedQuery,
   optimisticallyUpdateValueInPaginatedQuery,
+  insertAtTop,
+  insertAtPosition,
+  insertAtBottomIfLoaded,
+  type PaginatedQueryArgs,
+  type PaginatedQueryItem,
+  type PaginatedQueryReference,
   type PaginationStatus,
   type UsePaginatedQueryResult,
+  type UsePaginatedQueryReturnType,
 } from "./paginated_query.js";
+export {
+  preloadQuery,
+  preloadedQueryResult,
+  usePreloadedQuery,
+  type Preloaded,
+  type PreloadQueryOptions,
+} from "./hydration.js";
 export {
   ConvexProviderWithAuth,
   ConvexProviderWithAuthKit,

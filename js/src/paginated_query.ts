@@ -10,8 +10,8 @@
  * @module
  */
 import { useCallback, useState } from "react";
-import { convexToJson, type Value } from "convex/values";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
+import { compareValues, convexToJson, type Value } from "convex/values";
+import type { FunctionArgs, FunctionReference, FunctionReturnType, PaginationOptions, PaginationResult } from "convex/server";
 import { functionName, type FunctionLike, type OptimisticLocalStore } from "./client.js";
 import { useQueries, type RequestForQueries } from "./react.js";
 
@@ -33,6 +33,28 @@ export type UsePaginatedQueryResult<Item> = {
 
 type PaginatedArgs<Q> = Q extends FunctionReference<"query"> ? Omit<FunctionArgs<Q>, "paginationOpts"> : Record<string, Value>;
 type PaginatedItem<Q> = Q extends FunctionReference<"query"> ? (FunctionReturnType<Q> extends { page: Array<infer I> } ? I : any) : any;
+
+/**
+ * A query {@link usePaginatedQuery} can load, as convex/react's: public,
+ * taking paginationOpts, returning a PaginationResult.
+ */
+export type PaginatedQueryReference = FunctionReference<
+  "query",
+  "public",
+  { paginationOpts: PaginationOptions },
+  PaginationResult<any>
+>;
+
+/** A paginated query's arguments without paginationOpts (convex/react's PaginatedQueryArgs). */
+export type PaginatedQueryArgs<Query extends PaginatedQueryReference> = {
+  [K in keyof FunctionArgs<Query> as K extends "paginationOpts" ? never : K]: FunctionArgs<Query>[K];
+};
+
+/** The type of a paginated query's items (convex/react's PaginatedQueryItem). */
+export type PaginatedQueryItem<Query extends PaginatedQueryReference> = FunctionReturnType<Query>["page"][number];
+
+/** What usePaginatedQuery returns for Query (convex/react's UsePaginatedQueryReturnType). */
+export type UsePaginatedQueryReturnType<Query extends PaginatedQueryReference> = UsePaginatedQueryResult<PaginatedQueryItem<Query>>;
 
 /** A page as the hook asks for it. */
 interface Page {
@@ -265,5 +287,139 @@ export function optimisticallyUpdateValueInPaginatedQuery<Q extends FunctionLike
       continue;
     }
     localStore.setQuery(query, pageArgs, { ...current, page: current.page.map((item) => updateValue(item as PaginatedItem<Q>)) } as any);
+  }
+}
+
+// ---- inserting items optimistically
+//
+// An optimistic update sees each page the client holds as its own query
+// (the paginated query with paginationOpts {numItems, cursor, endCursor?}).
+// The helpers below find the pages of the matching lists and put the item
+// in those where it belongs, so the list shows it wherever it is read.
+
+/** One page a client holds: its arguments and its result (undefined while loading). */
+interface HeldPage {
+  args: Record<string, Value>;
+  /** The list it belongs to: its arguments without paginationOpts, encoded. */
+  list: string;
+  cursor: string | null;
+  /** Where it ends, when that is known: endCursor, else continueCursor. */
+  end: string | undefined;
+  value: PageResult | undefined;
+}
+
+type InsertOptions<Q> = {
+  paginatedQuery: Q;
+  /** Only lists whose arguments hold these (each compared as a Convex value). */
+  argsToMatch?: Partial<PaginatedArgs<Q>>;
+  localQueryStore: OptimisticLocalStore;
+  item: PaginatedItem<Q>;
+};
+
+const encoded = (v: unknown) => JSON.stringify(convexToJson(v as Value));
+
+/** The pages the store holds of query, in the lists that match argsToMatch. */
+function heldPages(store: OptimisticLocalStore, query: FunctionLike<"query">, argsToMatch: Record<string, unknown> | undefined): HeldPage[] {
+  const wanted = Object.entries(argsToMatch ?? {}).filter(([, v]) => v !== undefined);
+  const pages: HeldPage[] = [];
+  for (const { args, value } of store.getAllQueries(query)) {
+    const all = args as Record<string, Value>;
+    const { paginationOpts, ...rest } = all;
+    const opts = paginationOpts as { cursor?: string | null; endCursor?: string | null } | undefined;
+    if (opts === undefined || wanted.some(([k, v]) => !(k in rest) || encoded(rest[k]) !== encoded(v))) {
+      continue;
+    }
+    const page = value as PageResult | undefined;
+    pages.push({
+      args: all,
+      list: encoded(rest),
+      cursor: opts.cursor ?? null,
+      end: opts.endCursor ?? page?.continueCursor ?? undefined,
+      value: page,
+    });
+  }
+  return pages;
+}
+
+function setPage(store: OptimisticLocalStore, query: FunctionLike<"query">, p: HeldPage, items: Value[]): void {
+  store.setQuery(query, p.args as any, { ...p.value, page: items } as any);
+}
+
+/**
+ * For an optimistic update: puts item first in the paginated query's list
+ * (the first page of each list whose arguments hold argsToMatch), whatever
+ * the list's order.
+ */
+export function insertAtTop<Q extends FunctionLike<"query">>(options: InsertOptions<Q>): void {
+  const { paginatedQuery: query, localQueryStore: store, item } = options;
+  for (const p of heldPages(store, query, options.argsToMatch as Record<string, unknown> | undefined)) {
+    if (p.cursor === null && p.value !== undefined) {
+      setPage(store, query, p, [item as Value, ...p.value.page]);
+    }
+  }
+}
+
+/**
+ * For an optimistic update: puts item last in the paginated query's list,
+ * but only in lists loaded to their end (elsewhere the end is not shown,
+ * and the item would sit in the middle until the update is dropped).
+ */
+export function insertAtBottomIfLoaded<Q extends FunctionLike<"query">>(options: InsertOptions<Q>): void {
+  const { paginatedQuery: query, localQueryStore: store, item } = options;
+  for (const p of heldPages(store, query, options.argsToMatch as Record<string, unknown> | undefined)) {
+    if (p.value?.isDone) {
+      setPage(store, query, p, [...p.value.page, item as Value]);
+    }
+  }
+}
+
+/**
+ * For an optimistic update: puts item where it sorts in the paginated
+ * query's list, given the query's order and how to read an item's sort key
+ * (a value or an array of values, compared as Convex orders values; the
+ * item goes before the items whose key equals its own). The item is shown
+ * only where the list is loaded: it is left out when it sorts after the
+ * last loaded item of a list that has more.
+ */
+export function insertAtPosition<Q extends FunctionLike<"query">>(
+  options: InsertOptions<Q> & {
+    sortOrder: "asc" | "desc";
+    sortKeyFromItem: (element: PaginatedItem<Q>) => Value | Value[];
+  },
+): void {
+  const { paginatedQuery: query, localQueryStore: store, item, sortOrder, sortKeyFromItem } = options;
+  const keyOf = (v: Value): Value[] => {
+    const k = sortKeyFromItem(v as PaginatedItem<Q>);
+    return Array.isArray(k) ? k : [k];
+  };
+  const itemKey = keyOf(item as Value);
+  // Negative when item sorts before v in the list's order.
+  const cmp = (v: Value) => (sortOrder === "desc" ? -1 : 1) * compareValues(itemKey, keyOf(v));
+  const pages = heldPages(store, query, options.argsToMatch as Record<string, unknown> | undefined);
+
+  // The last item before page p in its list: null at the list's start,
+  // undefined when an earlier page is not loaded.
+  const lastBefore = (p: HeldPage, depth = 0): Value | null | undefined => {
+    if (p.cursor === null) return null;
+    const prev = pages.find((q) => q.list === p.list && q.end === p.cursor);
+    if (prev === undefined || prev.value === undefined || depth > pages.length) return undefined;
+    const items = prev.value.page;
+    return items.length > 0 ? items[items.length - 1]! : lastBefore(prev, depth + 1);
+  };
+
+  for (const p of pages) {
+    const r = p.value;
+    if (r === undefined) continue;
+    // Does the item fall in this page? After the previous page's last item
+    // (or at the start), and before this page's last item unless the page
+    // ends the list.
+    const before = lastBefore(p);
+    if (before === undefined || (before !== null && cmp(before) < 0)) continue;
+    const last = r.page[r.page.length - 1];
+    if (!r.isDone && (last === undefined || cmp(last) >= 0)) continue;
+    const at = r.page.findIndex((v) => cmp(v) <= 0);
+    const items = [...r.page];
+    items.splice(at < 0 ? items.length : at, 0, item as Value);
+    setPage(store, query, p, items);
   }
 }

@@ -12,7 +12,7 @@ import {
   type ConnectionState,
   type FunctionLike,
   type OptimisticUpdate,
-  type QueryResult,
+  type Watch,
 } from "./client.js";
 import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 
@@ -50,19 +50,31 @@ type QueryArgsOrSkip<Q> =
 type Returns<F> = F extends FunctionReference<any> ? FunctionReturnType<F> : any;
 type Args<F> = F extends FunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
 
+/** A query's arguments or "skip", as convex/react's OptionalRestArgsOrSkip. */
+export type OptionalRestArgsOrSkip<Q extends FunctionReference<any>> =
+  FunctionArgs<Q> extends EmptyObject ? [args?: EmptyObject | "skip"] : [args: FunctionArgs<Q> | "skip"];
+
 const noSubscribe = () => () => {};
 const noSnapshot = () => undefined;
 
 /**
- * Subscribes to a query: undefined while loading, then each new result.
- * A failed query throws its error (a ConvexError when the function threw
- * one) for the nearest error boundary, as convex/react does. Pass "skip"
- * to not subscribe.
+ * A watch's local result as a snapshot: the value, undefined, or the Error
+ * the query failed with (never a Convex value, so never ambiguous). The
+ * client keeps one result object per change, so snapshots are stable.
  */
-export function useQuery<Q extends FunctionLike<"query">>(query: Q, ...args: QueryArgsOrSkip<Q>): Returns<Q> | undefined {
-  const client = requireClient("useQuery");
-  const skip = args[0] === "skip";
-  const argsObject = (skip ? {} : (args[0] ?? {})) as Record<string, Value>;
+export function readWatch(watch: Watch<unknown>): unknown {
+  try {
+    return watch.localQueryResult();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** The current outcome of one query (undefined while loading or skipped, an Error when it failed). */
+function useQueryOutcome(hook: string, query: FunctionLike<"query">, argsOrSkip: unknown): unknown {
+  const client = requireClient(hook);
+  const skip = argsOrSkip === "skip";
+  const argsObject = (skip ? {} : (argsOrSkip ?? {})) as Record<string, Value>;
   const name = functionName(query);
   // Keyed on the encoded arguments: equal arguments keep the subscription.
   const argsKey = JSON.stringify(convexToJson(argsObject));
@@ -71,18 +83,59 @@ export function useQuery<Q extends FunctionLike<"query">>(query: Q, ...args: Que
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, name, argsKey, skip],
   );
-  const result: QueryResult | undefined = useSyncExternalStore(
-    watch?.subscribe ?? noSubscribe,
-    watch?.getSnapshot ?? noSnapshot,
-    watch?.getSnapshot ?? noSnapshot,
+  const get = useMemo(() => (watch === undefined ? noSnapshot : () => readWatch(watch)), [watch]);
+  return useSyncExternalStore(watch?.onUpdate ?? noSubscribe, get, get);
+}
+
+/**
+ * Subscribes to a query: undefined while loading, then each new result.
+ * A failed query throws its error (a ConvexError when the function threw
+ * one) for the nearest error boundary, as convex/react does. Pass "skip"
+ * to not subscribe.
+ */
+export function useQuery<Q extends FunctionLike<"query">>(query: Q, ...args: QueryArgsOrSkip<Q>): Returns<Q> | undefined {
+  const result = useQueryOutcome("useQuery", query, args[0]);
+  if (result instanceof Error) {
+    throw result;
+  }
+  return result as Returns<Q> | undefined;
+}
+
+/** What {@link useQuery_experimental} returns, as convex/react's UseQueryResult. */
+export type UseQueryResult<QueryResult, ThrowOnError extends boolean = false> =
+  | { status: "pending" }
+  | { status: "success"; data: QueryResult }
+  | (ThrowOnError extends true ? never : { status: "error"; error: Error });
+
+/** The options of {@link useQuery_experimental}. */
+export type UseQueryOptions<Q extends FunctionLike<"query">, ThrowOnError extends boolean> = {
+  query: Q;
+  args: Args<Q> | "skip";
+  throwOnError?: ThrowOnError;
+};
+
+/**
+ * useQuery with one options object, as convex/react's useQuery_experimental:
+ * `{status: "pending"}` while loading (or skipped), `{status: "success",
+ * data}`, or `{status: "error", error}` (thrown instead with throwOnError).
+ * The object stays the same until the outcome changes.
+ */
+export function useQuery_experimental<Q extends FunctionLike<"query">, ThrowOnError extends boolean = false>(
+  options: UseQueryOptions<Q, ThrowOnError>,
+): UseQueryResult<Returns<Q>, ThrowOnError> {
+  const outcome = useQueryOutcome("useQuery", options.query, options.args);
+  if (outcome instanceof Error && options.throwOnError) {
+    throw outcome;
+  }
+  return useMemo(
+    () =>
+      (outcome === undefined
+        ? { status: "pending" }
+        : outcome instanceof Error
+          ? { status: "error", error: outcome }
+          : { status: "success", data: outcome }) as UseQueryResult<Returns<Q>, ThrowOnError>,
+    [outcome],
   );
-  if (result === undefined) {
-    return undefined;
-  }
-  if ("error" in result) {
-    throw result.error;
-  }
-  return result.value as Returns<Q>;
 }
 
 /**
@@ -110,23 +163,18 @@ export function useQueries(queries: RequestForQueries): Record<string, any | und
 /** One external store over several watches; its snapshot changes only when a result does. */
 function queriesStore(client: ConvexWasmClient, requests: Array<{ key: string; name: string; args: Record<string, Value> }>) {
   const watches = requests.map(({ key, name, args }) => ({ key, watch: client.watchQuery(name, args) }));
-  let results: Array<QueryResult | undefined> = watches.map(() => undefined);
+  let results: unknown[] = watches.map(() => undefined);
   let snapshot: Record<string, any | undefined | Error> = Object.fromEntries(watches.map(({ key }) => [key, undefined]));
   return {
     subscribe(listener: () => void): () => void {
-      const removers = watches.map(({ watch }) => watch.subscribe(listener));
+      const removers = watches.map(({ watch }) => watch.onUpdate(listener));
       return () => removers.forEach((remove) => remove());
     },
     getSnapshot(): Record<string, any | undefined | Error> {
-      const now = watches.map(({ watch }) => watch.getSnapshot());
+      const now = watches.map(({ watch }) => readWatch(watch));
       if (now.some((r, i) => r !== results[i])) {
         results = now;
-        snapshot = Object.fromEntries(
-          watches.map(({ key }, i) => {
-            const r = now[i];
-            return [key, r === undefined ? undefined : "error" in r ? r.error : r.value];
-          }),
-        );
+        snapshot = Object.fromEntries(watches.map(({ key }, i) => [key, now[i]]));
       }
       return snapshot;
     },

@@ -99,7 +99,8 @@ export interface GoConvexApi {
   protocolVersion: string;
   create(
     deploymentUrl: string,
-    options?: { logLevel?: LogLevel; skipDeploymentUrlCheck?: boolean },
+    /** log(level, line) receives the Go client's log lines (from logLevel up) instead of the console. */
+    options?: { logLevel?: LogLevel; skipDeploymentUrlCheck?: boolean; log?: (level: string, line: string) => void },
   ): WasmHandle | Error;
 }
 

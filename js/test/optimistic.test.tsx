@@ -83,7 +83,7 @@ describe("optimistic updates", () => {
     await c.mutation(addItem, { list: a, n: 1 });
     const unA = c.onUpdate(listItems, { list: a }, () => {});
     const unB = c.onUpdate(listItems, { list: b }, () => {});
-    const loaded = (list: string) => c.watchQuery(listItems, { list }).getSnapshot() !== undefined;
+    const loaded = (list: string) => c.watchQuery(listItems, { list }).localQueryResult() !== undefined;
     await eventually(() => loaded(a) && loaded(b));
     const seen: string[] = [];
     const first = c.mutation(addItem, { list: a, n: 2 }, { optimisticUpdate: appendTo(a, 2) });

@@ -1,5 +1,5 @@
 // usePaginatedQuery's state changes, one at a time, over a scripted
-// deployment: a stand-in for ConvexWasmClient.watchQuery whose results the
+// deployment: a stand-in for ConvexWasmClient.watchQuery (its Watch) whose results the
 // test sets, and which records the subscriptions the hook holds. (The
 // black-box comparison with convex/react's hook over a real deployment is
 // in paginated.test.tsx.)
@@ -7,7 +7,10 @@ import { Component, useLayoutEffect, useState, type ReactNode } from "react";
 import { act, cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Value } from "convex/values";
-import { ConvexProvider, usePaginatedQuery, type ConvexWasmClient, type QueryResult, type UsePaginatedQueryResult } from "../src/index.js";
+import { ConvexProvider, usePaginatedQuery, type ConvexWasmClient, type UsePaginatedQueryResult } from "../src/index.js";
+
+/** A scripted result: a value, or the error the query failed with. */
+type QueryResult = { value: Value } | { error: Error };
 
 afterEach(() => cleanup());
 
@@ -32,7 +35,7 @@ class Script {
   private watch(args: Record<string, Value>) {
     const token = Script.token(args);
     return {
-      subscribe: (l: () => void) => {
+      onUpdate: (l: () => void) => {
         let set = this.listeners.get(token);
         if (set === undefined) {
           set = new Set();
@@ -53,7 +56,12 @@ class Script {
           });
         };
       },
-      getSnapshot: () => this.results.get(token),
+      localQueryResult: () => {
+        const r = this.results.get(token);
+        if (r !== undefined && "error" in r) throw r.error;
+        return r?.value;
+      },
+      journal: () => undefined,
     };
   }
 

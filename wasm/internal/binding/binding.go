@@ -45,7 +45,8 @@ type Value = safejs.Value
 //	}
 //
 // options: {logLevel?: "debug"|"info"|"warn"|"error"|"silent" (default "warn"),
-// skipDeploymentUrlCheck?: boolean}. See newHandle for the Handle.
+// skipDeploymentUrlCheck?: boolean, log?: (level, line) => void (instead of
+// the console)}. See newHandle for the Handle.
 func Export() (Value, error) {
 	api, err := newObject()
 	if err != nil {
@@ -58,7 +59,9 @@ func Export() (Value, error) {
 		}
 		var opts []client.Option
 		level := "warn"
+		logTo := safejs.Undefined()
 		if o := optArg(args, 1); o.Type() == safejs.TypeObject {
+			logTo, _ = o.Get("log")
 			if s, ok := stringProp(o, "logLevel"); ok {
 				level = s
 			}
@@ -66,7 +69,7 @@ func Export() (Value, error) {
 				opts = append(opts, client.WithSkipDeploymentURLCheck())
 			}
 		}
-		logger := newConsoleLogger(level)
+		logger := newConsoleLogger(level, logTo)
 		if logger != nil {
 			opts = append(opts, client.WithLogger(logger))
 		}

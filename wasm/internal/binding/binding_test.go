@@ -413,15 +413,39 @@ func TestConsoleLoggerLevels(t *testing.T) {
 		"debug": levelDebug, "DEBUG": levelDebug, "info": levelInfo, "Info": levelInfo,
 		"warn": levelWarn, "": levelWarn, "verbose": levelWarn, "error": levelError, "ERROR": levelError,
 	} {
-		l := newConsoleLogger(level)
+		l := newConsoleLogger(level, safejs.Undefined())
 		if l == nil || l.min != want {
 			t.Errorf("newConsoleLogger(%q) = %+v, want level %d", level, l, want)
 		}
 	}
 	for _, level := range []string{"silent", "SILENT", "off", "none"} {
-		if l := newConsoleLogger(level); l != nil {
+		if l := newConsoleLogger(level, safejs.Undefined()); l != nil {
 			t.Errorf("newConsoleLogger(%q) = %+v, want nil (silent)", level, l)
 		}
+	}
+}
+
+// TestLoggerToFunction: with create's options.log, the lines from the
+// logger's level up go to that function as (level, line), not the console.
+func TestLoggerToFunction(t *testing.T) {
+	var got []string
+	fn, err := safejs.FuncOf(func(_ Value, args []Value) any {
+		level, _ := args[0].String()
+		line, _ := args[1].String()
+		got = append(got, level+"|"+line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fn.Release()
+	l := newConsoleLogger("info", fn.Value())
+	l.Debug("hidden")
+	l.Info("convex: reconnecting", "in", "1s")
+	l.Error("convex: connection lost", "err", "EOF")
+	want := []string{"info|convex: reconnecting in=1s", "error|convex: connection lost err=EOF"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

@@ -75,8 +75,12 @@ func boolProp(o Value, name string) bool {
 
 // consoleLogger writes log records to the JS console, one line each
 // ("message key=value …") through console.debug, info, warn or error, from
-// its level up. It serves as the client's and the Provider's Logger.
-type consoleLogger struct{ min logLevel }
+// its level up; or, when to is a function, calls to(level, line) instead
+// (create's options.log). It serves as the client's and the Provider's Logger.
+type consoleLogger struct {
+	min logLevel
+	to  Value
+}
 
 type logLevel int
 
@@ -88,8 +92,9 @@ const (
 )
 
 // newConsoleLogger logs from level up ("debug", "info", "warn" (the
-// default), "error"); "silent" (or "off") logs nothing and returns nil.
-func newConsoleLogger(level string) *consoleLogger {
+// default), "error") to the console, or to the function to; "silent" (or
+// "off") logs nothing and returns nil.
+func newConsoleLogger(level string, to Value) *consoleLogger {
 	is := func(names ...string) bool {
 		for _, n := range names {
 			if strings.EqualFold(level, n) { // EqualFold: ToLower adds 6 KB of wasm
@@ -109,7 +114,7 @@ func newConsoleLogger(level string) *consoleLogger {
 	case is("error"):
 		min = levelError
 	}
-	return &consoleLogger{min: min}
+	return &consoleLogger{min: min, to: to}
 }
 
 func (l *consoleLogger) Debug(msg string, args ...any) { l.log(levelDebug, "debug", msg, args) }
@@ -128,6 +133,11 @@ func (l *consoleLogger) log(level logLevel, method, msg string, args []any) {
 			fmt.Fprintf(&b, " %v=%v", args[i], args[i+1])
 		} else {
 			fmt.Fprintf(&b, " !BADKEY=%v", args[i])
+		}
+	}
+	if l.to.Type() == safejs.TypeFunction {
+		if _, err := l.to.Invoke(method, b.String()); err == nil {
+			return
 		}
 	}
 	jsbridge.Log(method, b.String())

@@ -1,17 +1,23 @@
 // B5, both sides in Chromium (Debian's chromium, driven by playwright-core):
-// builds the two pages (bench/js/browser/*.mjs, bundled and minified by
-// esbuild) into the directory the driver serves, then loads each page
-// `loads` times, alternating, each in a fresh browser context (empty HTTP
-// and code caches), and on each load bumps the query's data `rounds` times
-// through the deployment's HTTP API.
-import { copyFileSync, writeFileSync } from "node:fs";
+// builds the pages (bench/js/browser/*.mjs, bundled and minified by
+// esbuild) into the directory the driver serves, then, `loads` times, for
+// every network condition (loopback, and the deployment behind the
+// driver's delaying proxies) and every page, alternating the order:
+// launches Chromium on a fresh profile directory, loads the page (cold:
+// empty HTTP and compiled-code caches), closes it, waits `warmWait` ms and
+// loads it again in the same profile (warm). A last, untimed pair of the Go
+// page traces V8's wasm events, to tell whether the warm load found the
+// compiled module in Chromium's code cache. On the loopback cold load it also bumps the query's
+// data `rounds` times through the deployment's HTTP API (render latency).
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
-import { launchChromium } from "../../tests/e2e/chromium.mjs";
+import { launchChromiumProfile } from "../../tests/e2e/chromium.mjs";
 import { ConvexHttpClient } from "convex/browser";
 import { emit, median, params } from "./common.mjs";
 
-const { root, web, base, deployment, wasm, floorWasm, loads = 8, rounds = 8 } = params;
+const { root, web, base, deployment, conditions, wasm, floorWasm, loads = 8, rounds = 8, warmWait = 1000 } = params;
 const here = path.join(root, "bench", "js", "browser");
 
 for (const side of ["official", "wasm", "floor"]) {
@@ -34,56 +40,104 @@ for (const side of ["official", "wasm", "floor"]) {
 copyFileSync(wasm, path.join(web, "goconvex.wasm"));
 copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
-const browser = await launchChromium();
 const http = new ConvexHttpClient(deployment);
-const out = {
-  go: { first: [], fromScript: [], ready: [], render: [] },
-  js: { first: [], fromScript: [], ready: [], render: [] },
-  floor: { first: [], fromScript: [] },
-};
 const pages = { go: "wasm", js: "official", floor: "floor" };
+const results = []; // one entry per page load
+let version = "";
 
-async function load(side) {
-  const context = await browser.newContext();
+// Traces V8's wasm events of one load (the probe pair only: tracing costs
+// time): how long lazy compilation took and whether the compiled module
+// went into (Serialize) or came from (Deserialize) Chromium's code cache.
+async function startTrace(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const events = [];
+  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
+  await cdp.send("Tracing.start", {
+    traceConfig: { includedCategories: ["v8.wasm", "disabled-by-default-v8.wasm.detailed"] },
+    transferMode: "ReportEvents",
+  });
+  return async () => {
+    const done = new Promise((res) => cdp.once("Tracing.tracingComplete", res));
+    await cdp.send("Tracing.end");
+    await done;
+    const ms = (re) => events.filter((e) => re.test(e.name)).reduce((a, e) => a + (e.dur ?? 0) / 1000, 0);
+    const named = (re) => [...new Set(events.filter((e) => re.test(e.name)).map((e) => e.name))];
+    return {
+      lazyCompileMs: ms(/^wasm\.CompileLazy$/),
+      topTierMs: ms(/^wasm\.TopTierCompilation$/),
+      serialized: named(/[^e]serializ|^wasm\.Serializ/i),
+      deserialized: named(/deserializ/i),
+    };
+  };
+}
+
+async function loadOnce(context, side, cond, trace = false) {
   const page = await context.newPage();
+  const stopTrace = trace ? await startTrace(context, page) : undefined;
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const file = pages[side];
-  await page.goto(`${base}/${file}.html?deployment=${encodeURIComponent(deployment)}`);
+  await page.goto(`${base}/${file}.html?deployment=${encodeURIComponent(cond.deployment)}`);
   try {
     await page.waitForFunction(() => globalThis.__bench?.first > 0, null, { timeout: 60_000, polling: 10 });
   } catch (e) {
-    throw new Error(`${file}.html: no first result (${errors.join("; ")}): ${e.message}`);
+    throw new Error(`${file}.html (${cond.name}): no first result (${errors.join("; ")}): ${e.message}`);
   }
   const s = await page.evaluate(() => globalThis.__bench);
-  out[side].first.push(s.first);
-  out[side].fromScript.push(s.first - s.scriptStart);
-  if (s.ready > 0) out[side].ready.push(s.ready - s.scriptStart);
-  if (side === "floor") {
-    await context.close(); // the reference page has no data to render
-    return;
+  if (stopTrace) {
+    await new Promise((res) => setTimeout(res, 500)); // the module's background compilation goes on
+    s.trace = await stopTrace();
   }
-  const renders = [];
-  for (let r = 0; r < rounds; r++) {
-    const gen = await http.mutation("fanout:bump", {});
-    await page.waitForFunction((g) => globalThis.__bench.rounds.some((x) => x.gen === g), gen, { timeout: 30_000, polling: 5 });
-    const x = await page.evaluate((g) => globalThis.__bench.rounds.find((x) => x.gen === g), gen);
-    renders.push(x.rendered - x.message);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  out[side].render.push(median(renders));
-  if (errors.length) throw new Error(`${file}.html: ${errors.join("; ")}`);
-  await context.close();
+  return { page, errors, s };
 }
 
-try {
-  // One untimed load each: the browser's own start-up is not the page's.
-  for (const side of ["go", "js", "floor"]) await load(side);
-  for (const side of Object.keys(out)) for (const k of Object.keys(out[side])) out[side][k] = [];
-  for (let i = 0; i < loads; i++) {
-    for (const side of i % 2 === 0 ? ["go", "js", "floor"] : ["floor", "js", "go"]) await load(side);
+// One fresh profile: a cold load, then a warm one.
+async function pair(side, cond, withRounds, trace = false) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "goconvex-b5-"));
+  const context = await launchChromiumProfile(dir);
+  try {
+    version ||= context.browser()?.version() ?? "";
+    // The browser's own start-up is not the page's: an empty page first.
+    for (const p of context.pages()) await p.goto("about:blank");
+    for (const temp of ["cold", "warm"]) {
+      const { page, errors, s } = await loadOnce(context, side, cond, trace);
+      const entry = { cond: cond.name, side, temp, first: s.first, ready: s.ready, marks: s.marks, trace: s.trace };
+      if (withRounds && temp === "cold" && side !== "floor") {
+        const renders = [];
+        for (let r = 0; r < rounds; r++) {
+          const gen = await http.mutation("fanout:bump", {});
+          await page.waitForFunction((g) => globalThis.__bench.rounds.some((x) => x.gen === g), gen, { timeout: 30_000, polling: 5 });
+          const x = await page.evaluate((g) => globalThis.__bench.rounds.find((x) => x.gen === g), gen);
+          renders.push(x.rendered - x.message);
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        entry.render = median(renders);
+      }
+      if (errors.length) throw new Error(`${pages[side]}.html (${cond.name}): ${errors.join("; ")}`);
+      results.push(entry);
+      await page.close();
+      if (temp === "cold") await new Promise((res) => setTimeout(res, warmWait));
+    }
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  emit({ bench: "browser", chromium: browser.version(), ...out });
-} finally {
-  await browser.close();
 }
+
+// One untimed pair first (the disk cache of the browser's own files).
+await pair("go", conditions[0], false);
+results.length = 0;
+for (let i = 0; i < loads; i++) {
+  const conds = i % 2 === 0 ? conditions : [...conditions].reverse();
+  for (const [k, cond] of conds.entries()) {
+    const sides = cond.rtt === 0 ? ["go", "js", "floor"] : ["go", "js"];
+    for (const side of (i + k) % 2 === 0 ? sides : [...sides].reverse()) {
+      await pair(side, cond, cond.rtt === 0);
+    }
+  }
+}
+// A traced pair at the end, untimed: does the warm load reuse the compiled wasm?
+const timed = results.splice(0);
+await pair("go", conditions[0], false, true);
+const probe = Object.fromEntries(results.map((e) => [e.temp, e.trace]));
+emit({ bench: "browser", chromium: version, loads: timed, probe });

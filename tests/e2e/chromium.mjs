@@ -18,3 +18,17 @@ const FLAGS = [
 export function launchChromium() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
 }
+
+/**
+ * Chromium with an on-disk profile in userDataDir (row B5's cold and warm
+ * loads: a fresh directory has empty HTTP and compiled-code caches, a
+ * second load in the same profile finds them filled).
+ * @returns {Promise<import("playwright-core").BrowserContext>}
+ */
+export function launchChromiumProfile(userDataDir) {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: FLAGS,
+  });
+}

@@ -8,7 +8,7 @@
 // the repeats. Timings that cross processes read CLOCK_MONOTONIC on both
 // sides (unix.ClockGettime in Go, process.hrtime.bigint() in node).
 //
-//	go run ./bench/cmd/bench [-out bench/RESULTS.md] [-rows B1,B3] [-repeats 5]
+//	go run ./bench/cmd/bench [-out bench/RESULTS.md] [-rows B1,B3] [-repeats 5] [-b5-loads 8] [-b5-rtt 50,150]
 package main
 
 import (
@@ -60,6 +60,10 @@ type driver struct {
 	repeats int
 	profile string // directory for CPU profiles of the Go workers, or ""
 
+	b5Loads  int           // B5: cold+warm pairs per page and network
+	rtts     []int         // B5: round trip times (ms) of the delaying proxies
+	warmWait time.Duration // B5: pause between a cold load and the warm one
+
 	srv     *benchsrv.Server
 	sends   chan sendNote // server send times of large Transitions
 	echoURL string
@@ -86,6 +90,9 @@ func run() error {
 	rowsFlag := flag.String("rows", "B1,B2,B3,B4,B5,B6", "rows to run")
 	repeats := flag.Int("repeats", 5, "processes per side for each row (alternating Go and JS)")
 	profile := flag.String("profile", "", "write CPU profiles of the Go workers into this directory")
+	b5Loads := flag.Int("b5-loads", 8, "B5: cold and warm load pairs per page and network")
+	rtts := flag.String("b5-rtt", "50,150", "B5: round trip times in ms between the pages and the deployment (besides loopback)")
+	warmWait := flag.Duration("b5-warm-wait", time.Second, "B5: pause between a cold load and the warm one")
 	flag.Parse()
 
 	start := time.Now()
@@ -109,7 +116,18 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	d := &driver{root: root, tmp: tmp, self: self, node: node, repeats: *repeats, sends: make(chan sendNote, 64)}
+	d := &driver{root: root, tmp: tmp, self: self, node: node, repeats: *repeats, sends: make(chan sendNote, 64),
+		b5Loads: *b5Loads, warmWait: *warmWait}
+	for _, f := range strings.Split(*rtts, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-b5-rtt: %q is not a positive number of milliseconds", f)
+		}
+		d.rtts = append(d.rtts, n)
+	}
 	if *profile != "" {
 		d.profile, _ = filepath.Abs(*profile)
 		if err := os.MkdirAll(d.profile, 0o755); err != nil {

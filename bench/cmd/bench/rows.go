@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -457,86 +456,10 @@ func (d *driver) rowBrowser() error {
 		"js/dist/goconvex.wasm as `make wasm` left it (%s raw, %s gzip -9, %s brotli q11), plus its JS glue "+
 		"(wasm_exec.js, the loader and `ConvexWasmClient` from js/dist, bundled and minified by esbuild: %s / %s / %s); "+
 		"the official client is `ConvexClient` from `convex/browser` bundled and minified the same way. "+
-		"gzip level 9 and brotli quality 11 from node's zlib; \"shipped\" adds the separately compressed files.",
+		"`gzip -9` and `brotli -q 11` (the CLIs when installed, as `make wasm`'s size check, else node's zlib); \"shipped\" adds the separately compressed files.",
 		commas(float64(sz.Wasm.Raw)), commas(float64(sz.Wasm.Gzip)), commas(float64(sz.Wasm.Brotli)),
 		commas(float64(sz.Glue.Raw)), commas(float64(sz.Glue.Gzip)), commas(float64(sz.Glue.Brotli)))
 	return d.browserTimings(rw, wasm)
-}
-
-// browserTimings measures page load and render latency in Chromium.
-func (d *driver) browserTimings(rw *row, wasm string) error {
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	notMeasured := func(reason string) error {
-		rw.metrics = append(rw.metrics, &metric{name: "page load → first result, render latency (Chromium)",
-			goText: "not measured yet: " + reason, jsText: "—", kind: noRatio, target: "first result ≤ 1.5× JS"})
-		return nil
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		return notMeasured(chromium + " is missing (make ensure-chromium installs it)")
-	}
-	if _, err := os.Stat(filepath.Join(d.root, "node_modules", "playwright-core", "package.json")); err != nil {
-		return notMeasured("playwright-core is not installed")
-	}
-	web := filepath.Join(d.tmp, "web")
-	if err := os.MkdirAll(web, 0o755); err != nil {
-		return err
-	}
-	ln, err := listenLoopback()
-	if err != nil {
-		return err
-	}
-	static := &http.Server{Handler: http.FileServer(http.Dir(web))}
-	go func() { _ = static.Serve(ln) }()
-	defer static.Close()
-
-	floor := filepath.Join(d.tmp, "floor.wasm")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", floor, "./bench/cmd/wasmfloor")
-	build.Dir, build.Stdout, build.Stderr = d.root, os.Stderr, os.Stderr
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building bench/cmd/wasmfloor: %w", err)
-	}
-
-	const loads, rounds = 8, 8
-	var res struct {
-		Chromium string
-		Go, JS   struct{ First, FromScript, Ready, Render []float64 }
-		Floor    struct{ First, FromScript []float64 }
-	}
-	err = d.once(jsSide, "browser", map[string]any{
-		"root": d.root, "web": web, "base": "http://" + ln.Addr().String(), "deployment": d.srv.URL(),
-		"wasm": wasm, "floorWasm": floor, "loads": loads, "rounds": rounds,
-	}, &res)
-	if err != nil {
-		return err
-	}
-	rw.metrics = append(rw.metrics,
-		&metric{name: "page load → first result", unit: "ms", div: 1, goV: res.Go.First, jsV: res.JS.First, kind: lowerIsBetter,
-			target: "≤ 1.5× JS", met: func(g, j float64) bool { return g <= 1.5*j }},
-		&metric{name: "… of which script start → first result", unit: "ms", div: 1, goV: res.Go.FromScript, jsV: res.JS.FromScript, kind: lowerIsBetter, target: "—"},
-		&metric{name: "… of which script start → wasm client ready (fetch, compile, Go start)", unit: "ms", div: 1, goV: res.Go.Ready, jsText: "—", kind: noRatio, target: "—"},
-		&metric{name: fmt.Sprintf("reference: the smallest Go wasm (%s B), page load → Go running", commas(float64(fileSize(floor)))), unit: "ms", div: 1, goV: res.Floor.First, jsText: "—", kind: noRatio, target: "—"},
-		&metric{name: "reference: … of which script start → Go running", unit: "ms", div: 1, goV: res.Floor.FromScript, jsText: "—", kind: noRatio, target: "—"},
-		&metric{name: "render latency: WebSocket message → value in the DOM", unit: "ms", div: 1, goV: res.Go.Render, jsV: res.JS.Render, kind: lowerIsBetter, target: "—"},
-	)
-	rw.timed += fmt.Sprintf("\n\nIn the browser (%s, headless, driven by playwright-core): two pages built by bench/js/browser.mjs "+
-		"(esbuild, minified), one with `ConvexWasmClient` (the Go client in wasm, goconvex.wasm fetched beside the page) "+
-		"and one with the official `ConvexClient`, served uncompressed over loopback by the driver. Each page subscribes "+
-		"with `onUpdate(\"%s\", {i: 0})` and writes the value into the DOM (then reads offsetHeight to force layout). "+
-		"A load is a fresh browser context (empty HTTP and code caches) navigating to the page; **page load → first result** "+
-		"is `performance.now()` (from navigation start) when the first value is in the DOM, which for Go includes "+
-		"fetching, compiling and starting the %s-byte wasm binary (shown on its own: from the page's script starting "+
-		"to `ConvexWasmClient.ready`). Then %d times the bench bumps the data through "+
-		"the HTTP API (`%s`) and the page records the WebSocket `message` event (a listener the page adds to every "+
-		"WebSocket before the client's handler) and the moment the new value is in the DOM: **render latency** is the "+
-		"difference (median per load). A third page is a reference for what any Go wasm costs before client code runs: "+
-		"bench/cmd/wasmfloor (a main that only calls back into the page), started the same way with Go's wasm_exec.js "+
-		"and `WebAssembly.instantiateStreaming`. One untimed load each, then %d loads per page, alternating; medians over loads.",
-		res.Chromium, benchsrv.FanoutQuery, commas(float64(fileSize(wasm))), rounds, benchsrv.BumpMutation, loads)
-	return nil
 }
 
 func fileSize(path string) int64 {

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goconvex/convex/bench/internal/benchsrv"
+	"github.com/goconvex/convex/bench/internal/latproxy"
+)
+
+// b5Condition is one network between the page and the deployment.
+type b5Condition struct {
+	Name       string `json:"name"`
+	RTT        int    `json:"rtt"` // ms; 0 is plain loopback
+	Deployment string `json:"deployment"`
+}
+
+// b5Load is one page load as bench/js/browser.mjs reports it.
+type b5Load struct {
+	Cond, Side, Temp string
+	First, Ready     float64
+	Render           *float64
+	Marks            map[string]float64
+}
+
+// b5Trace is what V8's trace events tell about one load's wasm.
+type b5Trace struct {
+	LazyCompileMs float64  `json:"lazyCompileMs"`
+	TopTierMs     float64  `json:"topTierMs"`
+	Serialized    []string `json:"serialized"`
+	Deserialized  []string `json:"deserialized"`
+}
+
+// b5Targets are issue 20's: the first result against the official client's,
+// per network and cache state.
+var b5Targets = map[string]float64{
+	"loopback cold": 2.0,
+	"50 ms cold":    1.2,
+	"50 ms warm":    1.0,
+	"150 ms cold":   1.1,
+}
+
+// browserTimings measures page load, first result and render latency in
+// Chromium, on loopback and through the delaying proxies.
+func (d *driver) browserTimings(rw *row, wasm string) error {
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	notMeasured := func(reason string) error {
+		rw.metrics = append(rw.metrics, &metric{name: "page load → first result, render latency (Chromium)",
+			goText: "not measured yet: " + reason, jsText: "—", kind: noRatio, target: "first result ≤ 2.0× JS"})
+		return nil
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		return notMeasured(chromium + " is missing (make ensure-chromium installs it)")
+	}
+	if _, err := os.Stat(filepath.Join(d.root, "node_modules", "playwright-core", "package.json")); err != nil {
+		return notMeasured("playwright-core is not installed")
+	}
+	web := filepath.Join(d.tmp, "web")
+	if err := os.MkdirAll(web, 0o755); err != nil {
+		return err
+	}
+	ln, err := listenLoopback()
+	if err != nil {
+		return err
+	}
+	// As a static host serves an app: the page revalidated on every load,
+	// the script and the wasm cached (a real app names them by content hash).
+	files := http.FileServer(http.Dir(web))
+	static := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".html") {
+			w.Header().Set("Cache-Control", "no-cache")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		files.ServeHTTP(w, r)
+	})}
+	go func() { _ = static.Serve(ln) }()
+	defer static.Close()
+
+	dep, err := url.Parse(d.srv.URL())
+	if err != nil {
+		return err
+	}
+	conds := []b5Condition{{Name: "loopback", Deployment: d.srv.URL()}}
+	for _, rtt := range d.rtts {
+		p, err := latproxy.New(dep.Host, time.Duration(rtt)*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		conds = append(conds, b5Condition{Name: fmt.Sprintf("%d ms", rtt), RTT: rtt, Deployment: dep.Scheme + "://" + p.Addr()})
+	}
+
+	floor := filepath.Join(d.tmp, "floor.wasm")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", floor, "./bench/cmd/wasmfloor")
+	build.Dir, build.Stdout, build.Stderr = d.root, os.Stderr, os.Stderr
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building bench/cmd/wasmfloor: %w", err)
+	}
+
+	const rounds = 8
+	loads := d.b5Loads
+	var res struct {
+		Chromium string
+		Loads    []b5Load
+		Probe    struct{ Cold, Warm *b5Trace }
+	}
+	err = d.once(jsSide, "browser", map[string]any{
+		"root": d.root, "web": web, "base": "http://" + ln.Addr().String(), "deployment": d.srv.URL(),
+		"conditions": conds, "wasm": wasm, "floorWasm": floor, "loads": loads, "rounds": rounds,
+		"warmWait": d.warmWait.Milliseconds(),
+	}, &res)
+	if err != nil {
+		return err
+	}
+
+	// sel returns the values of f over the loads of one page, network and cache state.
+	sel := func(side, cond, temp string, f func(b5Load) (float64, bool)) []float64 {
+		var out []float64
+		for _, l := range res.Loads {
+			if l.Side == side && l.Cond == cond && l.Temp == temp {
+				if v, ok := f(l); ok {
+					out = append(out, v)
+				}
+			}
+		}
+		return out
+	}
+	first := func(l b5Load) (float64, bool) { return l.First, true }
+	fromScript := func(l b5Load) (float64, bool) { return l.First - l.Marks["scriptStart"], true }
+	span := func(a, b string) func(b5Load) (float64, bool) {
+		return func(l b5Load) (float64, bool) {
+			x, okA := l.Marks[a]
+			y, okB := l.Marks[b]
+			return y - x, okA && okB
+		}
+	}
+	ratioTarget := func(name string) (string, func(g, j float64) bool) {
+		t, ok := b5Targets[name]
+		if !ok {
+			return "—", nil
+		}
+		return fmt.Sprintf("≤ %.1f× JS", t), func(g, j float64) bool { return g <= t*j }
+	}
+	firstMetric := func(cond b5Condition, temp string) *metric {
+		label := "page load → first result"
+		if cond.RTT > 0 {
+			label = fmt.Sprintf("%d ms RTT: page load → first result", cond.RTT)
+		} else {
+			label = "loopback: page load → first result"
+		}
+		target, met := ratioTarget(cond.Name + " " + temp)
+		return &metric{name: label + ", " + temp, unit: "ms", div: 1, goV: sel("go", cond.Name, temp, first), jsV: sel("js", cond.Name, temp, first),
+			kind: lowerIsBetter, target: target, met: met}
+	}
+	lo := conds[0]
+	rw.metrics = append(rw.metrics,
+		firstMetric(lo, "cold"),
+		&metric{name: "… loopback cold, of which script start → first result", unit: "ms", div: 1,
+			goV: sel("go", lo.Name, "cold", fromScript), jsV: sel("js", lo.Name, "cold", fromScript), kind: lowerIsBetter, target: "—"},
+		&metric{name: "… loopback cold, of which script start → wasm client ready (fetch, compile, Go start)", unit: "ms", div: 1,
+			goV: sel("go", lo.Name, "cold", func(l b5Load) (float64, bool) { return l.Ready - l.Marks["scriptStart"], l.Ready > 0 }), jsText: "—", kind: noRatio, target: "—"},
+		firstMetric(lo, "warm"),
+		&metric{name: fmt.Sprintf("reference: the smallest Go wasm (%s B), page load → Go running, cold", commas(float64(fileSize(floor)))), unit: "ms", div: 1,
+			goV: sel("floor", lo.Name, "cold", first), jsText: "—", kind: noRatio, target: "—"},
+		&metric{name: "reference: … warm", unit: "ms", div: 1, goV: sel("floor", lo.Name, "warm", first), jsText: "—", kind: noRatio, target: "—"},
+		&metric{name: "render latency: WebSocket message → value in the DOM", unit: "ms", div: 1,
+			goV:  sel("go", lo.Name, "cold", func(l b5Load) (float64, bool) { return deref(l.Render) }),
+			jsV:  sel("js", lo.Name, "cold", func(l b5Load) (float64, bool) { return deref(l.Render) }),
+			kind: lowerIsBetter, target: "≤ 1.2× JS", met: func(g, j float64) bool { return g <= 1.2*j }},
+	)
+	for _, c := range conds[1:] {
+		rw.metrics = append(rw.metrics, firstMetric(c, "cold"), firstMetric(c, "warm"))
+	}
+
+	rw.timed += fmt.Sprintf("\n\nIn the browser (%s, headless, driven by playwright-core): two pages built by bench/js/browser.mjs "+
+		"(esbuild, minified), one with `ConvexWasmClient` (the Go client in wasm, goconvex.wasm fetched beside the page) "+
+		"and one with the official `ConvexClient`, served uncompressed over loopback by the driver (the HTML with "+
+		"`Cache-Control: no-cache`, the script and the wasm with `max-age=3600`, as a host serves content-hashed assets). "+
+		"Each page subscribes with `onUpdate(\"%s\", {i: 0})` and writes the value into the DOM (then reads offsetHeight "+
+		"to force layout). **page load → first result** is `performance.now()` (from navigation start) when the first "+
+		"value is in the DOM, which for Go includes fetching, compiling and starting the %s-byte wasm binary.\n\n"+
+		"Networks: **loopback**, and the deployment behind a delaying TCP proxy on loopback (bench/internal/latproxy) "+
+		"at **%s RTT**: every byte is held RTT/2 in each direction, and a new connection forwards nothing from the "+
+		"browser before one RTT (the TCP handshake) has passed; TLS is not emulated (a wss:// deployment costs both "+
+		"clients one RTT more), nor is bandwidth limited. Only the deployment is behind the proxy: the page, its script "+
+		"and the wasm come from loopback, which is kind to the Go client (on a real network the 1 MB of gzip wasm also "+
+		"has to arrive).\n\n"+
+		"Cache states: each pair of loads launches Chromium on a fresh profile directory; **cold** is its first load "+
+		"(empty HTTP cache and compiled-code cache), then the page is closed, the browser left alone for %s, "+
+		"and **warm** is the same page loaded again in a new tab of the same profile. "+
+		"An empty page is loaded first in each browser, so its start-up is not the page's. On the loopback cold load "+
+		"the bench then bumps the data %d times through the HTTP API (`%s`) and the page records the WebSocket "+
+		"`message` event (a listener added to every WebSocket before the client's handler) and the moment the new "+
+		"value is in the DOM: **render latency** is the difference (median per load). A third page is a reference for "+
+		"what any Go wasm costs before client code runs: bench/cmd/wasmfloor (a main that only calls back into the "+
+		"page), started the same way with Go's wasm_exec.js and `WebAssembly.instantiateStreaming`.\n\n"+
+		"One untimed pair first, then %d pairs per page and network, the networks and the pages alternating in order; "+
+		"medians over loads. Targets are issue 20's.",
+		res.Chromium, benchsrv.FanoutQuery, commas(float64(fileSize(wasm))), rttList(d.rtts), d.warmWait, rounds,
+		benchsrv.BumpMutation, loads)
+
+	// Where the time goes.
+	var b strings.Builder
+	b.WriteString("Where the time goes before the first result: the median, over the loads, of each milestone " +
+		"(ms since navigation start, `performance.now()` in the page; from bench/js/browser/instrument.mjs, which " +
+		"wraps WebSocket, WebAssembly's instantiate calls and Go's `run`, and catches main installing " +
+		"`globalThis.__goconvex`; the HTML, script and wasm transfers from Resource Timing). Medians of separate " +
+		"milestones need not add up; the spans below them are medians of per-load differences.\n")
+	for _, c := range conds {
+		if c.RTT > 50 {
+			continue // the brief breakdown: loopback and the first RTT
+		}
+		fmt.Fprintf(&b, "\n**%s** (Go cold, JS cold, Go warm, JS warm):\n\n", c.Name)
+		b.WriteString("| milestone | Go cold | JS cold | Go warm | JS warm |\n|---|---|---|---|---|\n")
+		cols := [][2]string{{"go", "cold"}, {"js", "cold"}, {"go", "warm"}, {"js", "warm"}}
+		for _, ms := range b5Milestones {
+			var cells []string
+			has := false
+			for _, col := range cols {
+				v := sel(col[0], c.Name, col[1], func(l b5Load) (float64, bool) { x, ok := l.Marks[ms.key]; return x, ok })
+				if len(v) == 0 {
+					cells = append(cells, "—")
+					continue
+				}
+				has = true
+				cells = append(cells, fmtNum(median(v)))
+			}
+			if has {
+				fmt.Fprintf(&b, "| %s | %s |\n", ms.label, strings.Join(cells, " | "))
+			}
+		}
+		for _, sp := range b5Spans {
+			var cells []string
+			has := false
+			for _, col := range cols {
+				v := sel(col[0], c.Name, col[1], span(sp.from, sp.to))
+				if len(v) == 0 {
+					cells = append(cells, "—")
+					continue
+				}
+				has = true
+				cells = append(cells, fmtNum(median(v)))
+			}
+			if has {
+				fmt.Fprintf(&b, "| *span:* %s | %s |\n", sp.label, strings.Join(cells, " | "))
+			}
+		}
+	}
+	// Did the warm loads use the caches?
+	var warmCached, warm int
+	for _, l := range res.Loads {
+		if l.Side == "go" && l.Temp == "warm" {
+			warm++
+			if t, ok := l.Marks["wasmTransfer"]; ok && t == 0 {
+				warmCached++
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\nThe wasm came from the HTTP cache (transferSize 0) in %d of the %d warm Go loads.", warmCached, warm)
+	if c, w := res.Probe.Cold, res.Probe.Warm; c != nil && w != nil {
+		names := func(xs []string) string {
+			if len(xs) == 0 {
+				return "none"
+			}
+			return "`" + strings.Join(xs, "`, `") + "`"
+		}
+		fmt.Fprintf(&b, " Chromium's code cache: a last, untimed pair of Go loads traced V8's wasm events "+
+			"(categories `v8.wasm` and `disabled-by-default-v8.wasm.detailed`). Cold load: %.0f ms of lazy "+
+			"compilation (`wasm.CompileLazy`, on the main thread), %.0f ms of top-tier compilation, serialization "+
+			"events: %s. Warm load: %.0f ms of lazy compilation, deserialization events: %s",
+			c.LazyCompileMs, c.TopTierMs, names(c.Serialized), w.LazyCompileMs, names(w.Deserialized))
+		if len(w.Deserialized) == 0 {
+			b.WriteString(": the warm load compiled the module again; only its download was saved.")
+		} else {
+			b.WriteString(": the warm load took the compiled module from the code cache.")
+		}
+	}
+	b.WriteString("\n")
+	rw.notes = append(rw.notes, b.String())
+	return nil
+}
+
+func deref(p *float64) (float64, bool) {
+	if p == nil {
+		return 0, false
+	}
+	return *p, true
+}
+
+func rttList(rtts []int) string {
+	s := make([]string, len(rtts))
+	for i, r := range rtts {
+		s[i] = fmt.Sprintf("%d ms", r)
+	}
+	return strings.Join(s, " and ")
+}
+
+var b5Milestones = []struct{ key, label string }{
+	{"htmlEnd", "HTML received"},
+	{"jsEnd", "script received"},
+	{"scriptStart", "script running"},
+	{"wasmCompileStart", "wasm fetch + streaming compile started"},
+	{"wasmEnd", "wasm received"},
+	{"wasmCompiled", "wasm compiled and instantiated"},
+	{"goRun", "Go runtime started (`go.run`)"},
+	{"goMain", "Go main running (API installed)"},
+	{"ready", "client created (`ready`)"},
+	{"wsNew", "WebSocket created"},
+	{"wsOpen", "WebSocket open"},
+	{"connectSent", "Connect sent"},
+	{"querySetSent", "ModifyQuerySet sent"},
+	{"transition", "first Transition received"},
+	{"dom", "value in the DOM"},
+}
+
+var b5Spans = []struct{ from, to, label string }{
+	{"wasmCompileStart", "wasmCompiled", "wasm fetch + compile"},
+	{"goRun", "goMain", "Go runtime start → main"},
+	{"goMain", "wsNew", "main → WebSocket created"},
+	{"scriptStart", "wsNew", "script running → WebSocket created"},
+	{"wsNew", "wsOpen", "WebSocket created → open"},
+	{"wsOpen", "querySetSent", "open → ModifyQuerySet sent"},
+	{"querySetSent", "transition", "ModifyQuerySet sent → Transition"},
+	{"transition", "dom", "Transition → DOM"},
+}

@@ -1,0 +1,111 @@
+// Row B5's milestones, for both pages: imported first by each page, so it
+// runs before any client code. Every time is performance.now()
+// (milliseconds since navigation start) and is recorded from outside the
+// clients: WebSocket is wrapped (constructed, open, the first Connect and
+// ModifyQuerySet sent, the first Transition received), and so are
+// WebAssembly's instantiate calls and Go's run; the moment the Go binary's
+// main installs globalThis.__goconvex is caught by a setter. The HTML, the
+// script and the wasm's own fetch come from Resource Timing after the load.
+
+export const marks = {};
+globalThis.__benchMarks = marks;
+const now = () => performance.now();
+const first = (k) => {
+  if (marks[k] === undefined) marks[k] = now();
+};
+
+marks.scriptStart = now();
+
+// WebSocket: every client socket, with a message listener registered
+// before the client's own handler (render latency reads it).
+let lastMessage = 0;
+export const lastMessageAt = () => lastMessage;
+const NativeWS = globalThis.WebSocket;
+globalThis.WebSocket = class extends NativeWS {
+  constructor(...args) {
+    first("wsNew");
+    super(...args);
+    this.addEventListener("open", () => first("wsOpen"));
+    this.addEventListener("message", (ev) => {
+      lastMessage = now();
+      if (marks.transition === undefined && typeof ev.data === "string" && ev.data.startsWith('{"type":"Transition"')) {
+        first("transition");
+      }
+    });
+  }
+  send(data) {
+    if (typeof data === "string") {
+      if (data.startsWith('{"type":"Connect"')) first("connectSent");
+      else if (data.startsWith('{"type":"ModifyQuerySet"')) first("querySetSent");
+    }
+    return super.send(data);
+  }
+};
+
+// WebAssembly: compile (and instantiate) start and end.
+for (const fn of ["instantiateStreaming", "instantiate", "compileStreaming", "compile"]) {
+  const orig = WebAssembly[fn];
+  if (typeof orig !== "function") continue;
+  WebAssembly[fn] = function (...args) {
+    first("wasmCompileStart");
+    const p = orig.apply(this, args);
+    p.then(() => first("wasmCompiled"), () => {});
+    return p;
+  };
+}
+
+// Go: the runtime starting (Go.prototype.run, defined by wasm_exec.js, which
+// the Go page's bundle evaluates before this module only if it imports it
+// first; so the prototype is patched when Go appears) and main installing
+// its API.
+function patchGo(Go) {
+  if (Go?.prototype?.run && !Go.prototype.run.__bench) {
+    const run = Go.prototype.run;
+    Go.prototype.run = function (...args) {
+      first("goRun");
+      return run.apply(this, args);
+    };
+    Go.prototype.run.__bench = true;
+  }
+}
+if (globalThis.Go) {
+  patchGo(globalThis.Go);
+} else {
+  let Go;
+  Object.defineProperty(globalThis, "Go", {
+    configurable: true,
+    get: () => Go,
+    set: (v) => {
+      Go = v;
+      patchGo(v);
+    },
+  });
+}
+let api;
+Object.defineProperty(globalThis, "__goconvex", {
+  configurable: true,
+  get: () => api,
+  set: (v) => {
+    api = v;
+    first("goMain");
+  },
+});
+
+/** Resource Timing of the navigation and the page's files, after the load. */
+export function resourceMarks() {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const out = { htmlEnd: nav?.responseEnd };
+  for (const e of performance.getEntriesByType("resource")) {
+    const name = new URL(e.name).pathname.split("/").pop();
+    if (name.endsWith(".js")) {
+      out.jsStart = e.fetchStart;
+      out.jsEnd = e.responseEnd;
+      out.jsTransfer = e.transferSize;
+    } else if (name.endsWith(".wasm")) {
+      out.wasmFetchStart = e.fetchStart;
+      out.wasmEnd = e.responseEnd;
+      out.wasmTransfer = e.transferSize;
+    }
+  }
+  return out;
+}

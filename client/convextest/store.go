@@ -194,10 +194,12 @@ func (tx *txn) scan(name string, filters []func(map[string]any) bool, desc bool,
 	}
 	tx.reads[name] = struct{}{}
 	t := tx.s.tables[name]
+	// Never nil: an empty result is an empty array, as collect() and
+	// take(n) give in JS, not null.
+	out := []map[string]any{}
 	if t == nil || limit == 0 {
-		return nil
+		return out
 	}
-	var out []map[string]any
 	visit := func(e *docEntry) bool {
 		if e.deleted {
 			return true
@@ -483,7 +485,8 @@ func (q *Query) Order(desc bool) *Query {
 	return q
 }
 
-// Collect returns every matching document.
+// Collect returns every matching document: an empty slice, not nil, when
+// none match (a function returning it returns [], as collect() does).
 func (q *Query) Collect() []map[string]any {
 	return q.tx.scan(q.table, q.filters, q.desc, -1)
 }

@@ -11,57 +11,33 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/codegen/internal/fixturedeploy"
 	api "github.com/goconvex/convex/codegen/internal/testapi"
 )
 
-// deployment registers, in Go, functions shaped like the fixture spec's
-// (funcspec/testdata/spec.json): kitchen:echo returns its arguments, as
-// its returns validator (the args validator) allows.
-func deployment(t *testing.T) *convextest.Server {
-	srv := convextest.NewServer()
+// deployment registers the fixture spec's functions
+// (funcspec/testdata/spec.json) with their validators
+// (codegen/internal/fixturedeploy), so that every value the generated
+// types send and receive also passes the validators a deployment checks;
+// u1 and u2 are ids of two users documents.
+func deployment(t *testing.T) (srv *convextest.Server, u1, u2 api.UsersID) {
+	srv = fixturedeploy.New()
 	t.Cleanup(srv.Close)
-	srv.Query("kitchen:echo", func(_ *convextest.QueryCtx, args map[string]any) (any, error) {
-		return args, nil
-	})
-	srv.Mutation("kitchen:legacy", func(_ *convextest.MutationCtx, args map[string]any) (any, error) {
-		return map[string]any{"got": args}, nil
-	})
-	srv.Mutation("kitchen:stamp", func(_ *convextest.MutationCtx, _ map[string]any) (any, error) {
-		return values.Int64(1 << 62), nil
-	})
-	srv.Query("messages:list", func(ctx *convextest.QueryCtx, _ map[string]any) (any, error) {
-		return ctx.DB.Query("messages").Collect(), nil
-	})
-	srv.Mutation("messages:send", func(ctx *convextest.MutationCtx, args map[string]any) (any, error) {
-		return ctx.DB.Insert("messages", map[string]any{"body": args["body"], "author": "a", "authorId": "a|1"})
-	})
-	srv.Query("users:viewer", func(_ *convextest.QueryCtx, _ map[string]any) (any, error) {
-		return nil, nil
-	})
-	srv.Action("folder/nested/deep:default", func(_ *convextest.ActionCtx, _ map[string]any) (any, error) {
-		return "deep", nil
-	})
-	srv.Query("folder/nested:top", func(_ *convextest.QueryCtx, _ map[string]any) (any, error) {
-		return nil, nil
-	})
-	srv.Mutation("admin/tasks:purge", func(_ *convextest.MutationCtx, args map[string]any) (any, error) {
-		return args["olderThan"], nil
-	})
-	return srv
+	return srv, api.UsersID(fixturedeploy.NewUser(srv, "one")), api.UsersID(fixturedeploy.NewUser(srv, "two"))
 }
 
 func ptr[T any](v T) *T { return &v }
 
 // everything sets every field of kitchen:echo's arguments, each union
 // with another member than the zero value would pick.
-func everything() api.KitchenEchoArgs {
+func everything(u1 api.UsersID) api.KitchenEchoArgs {
 	return api.KitchenEchoArgs{
 		Ambiguous:    map[string]any{"a": "x"},
 		Answer:       api.KitchenEchoArgsAnswer42,
 		Anything:     []any{1.5, "two", values.Int64(3)},
 		Big:          -1 << 60,
 		Blob:         []byte{0, 1, 254},
-		ByUser:       map[api.UsersID]values.Int64{"u1": 7},
+		ByUser:       map[api.UsersID]values.Int64{u1: 7},
 		Count:        2.5,
 		Flag:         true,
 		MaybeNested:  &api.KitchenEchoArgsMaybeNested{A: 1},
@@ -73,7 +49,7 @@ func everything() api.KitchenEchoArgs {
 		Nothing:      nil,
 		OptionalFlag: ptr(false),
 		OptionalList: []string{},
-		Owner:        "u1",
+		Owner:        u1,
 		Priority:     api.KitchenEchoArgsPriority3,
 		Scores:       map[string]float64{"math": 1, "": 2},
 		Seven:        api.KitchenEchoArgsSeven7,
@@ -92,7 +68,7 @@ func everything() api.KitchenEchoArgs {
 // encodes exactly as the arguments did, and its unions decode to the
 // members that were sent.
 func TestEchoRoundTrip(t *testing.T) {
-	srv := deployment(t)
+	srv, u1, u2 := deployment(t)
 	ctx := context.Background()
 	c, err := client.New(srv.URL())
 	require.NoError(t, err)
@@ -100,7 +76,7 @@ func TestEchoRoundTrip(t *testing.T) {
 	hc, err := client.NewHTTPClient(srv.URL())
 	require.NoError(t, err)
 
-	in := everything()
+	in := everything(u1)
 	sent, err := values.Marshal(in)
 	require.NoError(t, err)
 	require.Contains(t, string(sent), `"shape":{"h":1,"kind":"rounded-rect","w":2}`)
@@ -118,8 +94,8 @@ func TestEchoRoundTrip(t *testing.T) {
 		require.Nil(t, out.Shape.Circle)
 		require.Equal(t, []string{"a", "b"}, *out.Mixed.Array)
 		require.Equal(t, values.Int64(9), *out.MixedOrNull.Int64)
-		require.Equal(t, api.UsersID("u1"), out.Owner)
-		require.Equal(t, values.Int64(7), out.ByUser["u1"])
+		require.Equal(t, u1, out.Owner)
+		require.Equal(t, values.Int64(7), out.ByUser[u1])
 		require.Nil(t, out.MaybeText)
 		require.Equal(t, "", *out.Nested.Note)
 		require.JSONEq(t, `{"a":"x"}`, string(out.Ambiguous))
@@ -128,14 +104,14 @@ func TestEchoRoundTrip(t *testing.T) {
 	// Other members of the same unions.
 	in.Shape = api.KitchenEchoArgsShape{Circle: &api.KitchenEchoArgsShapeCircle{Radius: 3}}
 	in.Mixed = api.KitchenEchoArgsMixed{String: ptr("s")}
-	in.MixedOrNull = &api.KitchenEchoArgsMixedOrNull{UsersID: ptr(api.UsersID("u2"))}
+	in.MixedOrNull = &api.KitchenEchoArgsMixedOrNull{UsersID: ptr(u2)}
 	in.MaybeText = ptr("text")
 	in.MaybeNested, in.OptionalFlag, in.OptionalList, in.Nested.Note = nil, nil, nil, nil
 	out, err := client.RunQuery(ctx, c, api.Kitchen.Echo, in)
 	require.NoError(t, err)
 	require.Equal(t, 3.0, out.Shape.Circle.Radius)
 	require.Equal(t, "s", *out.Mixed.String)
-	require.Equal(t, api.UsersID("u2"), *out.MixedOrNull.UsersID)
+	require.Equal(t, u2, *out.MixedOrNull.UsersID)
 	require.Equal(t, "text", *out.MaybeText)
 	require.Nil(t, out.MaybeNested)
 	require.Nil(t, out.OptionalFlag)
@@ -146,12 +122,12 @@ func TestEchoRoundTrip(t *testing.T) {
 // A union value with no member set, or several, is refused before
 // anything is sent; a value that matches no member fails to decode.
 func TestUnionErrors(t *testing.T) {
-	srv := deployment(t)
+	srv, u1, _ := deployment(t)
 	ctx := context.Background()
 	hc, err := client.NewHTTPClient(srv.URL())
 	require.NoError(t, err)
 
-	in := everything()
+	in := everything(u1)
 	in.Shape = api.KitchenEchoArgsShape{}
 	_, err = client.RunQuery(ctx, hc, api.Kitchen.Echo, in)
 	require.ErrorContains(t, err, "values: at .shape: testapi.KitchenEchoArgsShape.MarshalConvex: 0 members set, not one")
@@ -175,7 +151,7 @@ func TestUnionErrors(t *testing.T) {
 // modules and a default export, an internal function (generated with
 // Options.Internal), and a typed subscription.
 func TestFunctions(t *testing.T) {
-	srv := deployment(t)
+	srv, _, _ := deployment(t)
 	ctx := context.Background()
 	c, err := client.New(srv.URL())
 	require.NoError(t, err)
@@ -225,7 +201,13 @@ func TestFunctions(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, top)
 
-	n, err := client.RunMutation(ctx, c, api.Admin.Tasks.Purge, api.AdminTasksPurgeArgs{OlderThan: 30})
+	// An internal function: for admin keys only.
+	_, err = client.RunMutation(ctx, c, api.Admin.Tasks.Purge, api.AdminTasksPurgeArgs{OlderThan: 30})
+	require.ErrorContains(t, err, "Could not find public function for 'admin/tasks:purge'.")
+	admin, err := client.NewHTTPClient(srv.URL())
+	require.NoError(t, err)
+	require.NoError(t, admin.SetAdminAuth(fixturedeploy.AdminKey, nil))
+	n, err := client.RunMutation(ctx, admin, api.Admin.Tasks.Purge, api.AdminTasksPurgeArgs{OlderThan: 30})
 	require.NoError(t, err)
 	require.Equal(t, 30.0, n)
 

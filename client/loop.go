@@ -61,7 +61,14 @@ type loop struct {
 	fetchSeq     int
 	authWatchers map[*authWatcher]struct{}
 	lastAuth     AuthState
+
+	// snapshots is set by WatchAll (snapshot.go, not in the browser build).
+	snapshots snapshotPublisher
 }
+
+// snapshotPublisher hears of each Transition that changed a result, and of
+// the client's failure.
+type snapshotPublisher interface{ publish(l *loop) }
 
 type pendingCall struct {
 	kind FunctionKind
@@ -360,6 +367,9 @@ func (l *loop) fail(err *FatalError) {
 		l.lastCloseReason = &reason
 		l.dropSocket(reason)
 	}
+	if l.snapshots != nil {
+		l.snapshots.publish(l)
+	}
 	var batch []func()
 	for _, set := range l.subs {
 		for _, s := range set {
@@ -389,6 +399,9 @@ func (l *loop) protocolError(reason string, err error) {
 func (l *loop) apply(u core.Update) {
 	if len(u.Queries) > 0 {
 		l.deliverQueries(u.Queries)
+		if l.snapshots != nil {
+			l.snapshots.publish(l)
+		}
 	}
 	for _, done := range u.Completed {
 		l.settle(done)

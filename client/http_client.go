@@ -33,6 +33,8 @@ type HTTPClient struct {
 	authz string // the Authorization header, empty when signed out
 
 	mutations chan struct{} // one slot: serializes mutations; waiting honours ctx
+
+	consistent consistentState // the timestamp of ConsistentQuery (http_consistent.go)
 }
 
 // NewHTTPClient returns an HTTP client for the deployment at address. It
@@ -141,6 +143,12 @@ type udfResponse struct {
 }
 
 func (h *HTTPClient) run(ctx context.Context, kind FunctionKind, endpoint, name string, args any, out any) error {
+	return h.runWith(ctx, kind, endpoint, name, args, out, nil)
+}
+
+// runWith is run with more fields in the request body: extra appends them,
+// each after a comma (`,"ts":"…"`).
+func (h *HTTPClient) runWith(ctx context.Context, kind FunctionKind, endpoint, name string, args any, out any, extra func([]byte) []byte) error {
 	if _, err := checkPath(name); err != nil {
 		return err
 	}
@@ -153,7 +161,11 @@ func (h *HTTPClient) run(ctx context.Context, kind FunctionKind, endpoint, name 
 	body, _ = appendJSONString(body, name)
 	body = append(body, `,"format":"convex_encoded_json","args":[`...)
 	body = append(body, rawArgs...)
-	body = append(body, "]}"...)
+	body = append(body, ']')
+	if extra != nil {
+		body = extra(body)
+	}
+	body = append(body, '}')
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.address+"/api/"+endpoint, bytes.NewReader(body))
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
 	"github.com/goconvex/convex/codegen"
-	"github.com/goconvex/convex/codegen/internal/fixturedeploy"
+	"github.com/goconvex/convex/internal/fixturedeploy"
 	"github.com/goconvex/convex/funcspec"
 )
 

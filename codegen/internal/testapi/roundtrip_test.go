@@ -11,7 +11,7 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
-	"github.com/goconvex/convex/codegen/internal/fixturedeploy"
+	"github.com/goconvex/convex/internal/fixturedeploy"
 	api "github.com/goconvex/convex/codegen/internal/testapi"
 )
 

@@ -1,11 +1,11 @@
 // Package fixturedeploy registers, in a convextest deployment, the
 // functions of the hand-made spec funcspec/testdata/spec.json, with the
 // validators their TypeScript would declare (written with funcspec's v
-// builder) and handlers shaped to them. The codegen tests use it twice:
-// the spec such a deployment serves must generate the same package as the
-// fixture (codegen's TestServedSpecGeneratesTheGoldenPackage), and the
-// generated package's values must pass its validators (testapi's
-// round-trip tests).
+// builder) and handlers shaped to them. The codegen tests use it: the spec
+// such a deployment serves must generate the same package as the fixture
+// (codegen's TestServedSpecGeneratesTheGoldenPackage), the generated
+// package's values must pass its validators (testapi's round-trip tests);
+// and goconvex gen's tests fetch its spec as from a real deployment.
 package fixturedeploy
 
 import (

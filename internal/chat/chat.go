@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goconvex/convex/client/convextest"
+	v "github.com/goconvex/convex/funcspec"
 )
 
 // MaxBodyLength bounds a message body, in bytes.
@@ -15,7 +16,11 @@ const MaxBodyLength = 2000
 // listLimit is how many of the latest messages messages:list returns.
 const listLimit = 100
 
-// Register adds the chat functions to srv:
+// Register adds the chat functions to srv, with the argument and return
+// validators of their TypeScript (examples/vite/convex/messages.ts and
+// users.ts), so that the deployment checks calls as a Convex deployment
+// does and serves the same function spec (goconvex gen generates package
+// chatapi from it):
 //
 //   - messages:list (query): the latest messages, oldest first, each with
 //     _id, _creationTime, body, author and authorId;
@@ -23,10 +28,28 @@ const listLimit = 100
 //   - users:viewer (query): the signed-in user's name, email, subject and
 //     tokenIdentifier, or null when signed out.
 func Register(srv *convextest.Server) {
-	srv.Query("messages:list", list)
-	srv.Mutation("messages:send", send)
-	srv.Query("users:viewer", viewer)
+	srv.Query("messages:list", list, convextest.Args(v.Object(nil)), convextest.Returns(v.Array(message)))
+	srv.Mutation("messages:send", send, convextest.Args(v.Object(v.Fields{"body": v.String()})), convextest.Returns(v.ID("messages")))
+	srv.Query("users:viewer", viewer, convextest.Args(v.Object(nil)), convextest.Returns(v.Union(viewerResult, v.Null())))
 }
+
+// message is a document of the messages table, as messages.ts's message
+// validator declares it (the schema's fields and the system fields).
+var message = v.Object(v.Fields{
+	"_id":           v.ID("messages"),
+	"_creationTime": v.Number(),
+	"body":          v.String(),
+	"author":        v.String(),
+	"authorId":      v.String(),
+})
+
+// viewerResult is users:viewer's result when signed in.
+var viewerResult = v.Object(v.Fields{
+	"name":            v.String(),
+	"email":           v.String(),
+	"subject":         v.String(),
+	"tokenIdentifier": v.String(),
+})
 
 func list(ctx *convextest.QueryCtx, _ map[string]any) (any, error) {
 	latest := ctx.DB.Query("messages").Order(true).Take(listLimit)

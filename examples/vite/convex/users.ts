@@ -1,4 +1,5 @@
 import type { UserIdentity } from "convex/server";
+import { v } from "convex/values";
 import { query } from "./_generated/server";
 
 /**
@@ -8,6 +9,15 @@ import { query } from "./_generated/server";
  */
 export const viewer = query({
   args: {},
+  returns: v.union(
+    v.object({
+      name: v.string(),
+      email: v.string(),
+      subject: v.string(),
+      tokenIdentifier: v.string(),
+    }),
+    v.null(),
+  ),
   handler: async (ctx) => {
     const identity = await ctx.auth.getUserIdentity();
     if (identity === null) {

@@ -376,10 +376,11 @@ export function insertAtBottomIfLoaded<Q extends FunctionLike<"query">>(options:
 /**
  * For an optimistic update: puts item where it sorts in the paginated
  * query's list, given the query's order and how to read an item's sort key
- * (a value or an array of values, compared as Convex orders values; the
- * item goes before the items whose key equals its own). The item is shown
- * only where the list is loaded: it is left out when it sorts after the
- * last loaded item of a list that has more.
+ * (a value or an array of values, compared as Convex orders values). The
+ * item goes before the first loaded item it does not sort after, and after
+ * the last one when it sorts last (or ties with it): there only if the
+ * list is loaded to its end, since otherwise items not loaded yet may come
+ * first.
  */
 export function insertAtPosition<Q extends FunctionLike<"query">>(
   options: InsertOptions<Q> & {
@@ -393,9 +394,10 @@ export function insertAtPosition<Q extends FunctionLike<"query">>(
     return Array.isArray(k) ? k : [k];
   };
   const itemKey = keyOf(item as Value);
-  // Negative when item sorts before v in the list's order.
+  // Negative when item sorts before v in the list's order, 0 on a tie.
   const cmp = (v: Value) => (sortOrder === "desc" ? -1 : 1) * compareValues(itemKey, keyOf(v));
   const pages = heldPages(store, query, options.argsToMatch as Record<string, unknown> | undefined);
+  const loadedAfter = (p: HeldPage) => pages.some((q) => q.list === p.list && q.cursor === p.end && q.cursor !== null && q.value !== undefined);
 
   // The last item before page p in its list: null at the list's start,
   // undefined when an earlier page is not loaded.
@@ -407,19 +409,30 @@ export function insertAtPosition<Q extends FunctionLike<"query">>(
     return items.length > 0 ? items[items.length - 1]! : lastBefore(prev, depth + 1);
   };
 
+  // Each page decides alone whether the item lands in it (a page being
+  // split is held along with its halves; each shows it in the same place).
   for (const p of pages) {
     const r = p.value;
     if (r === undefined) continue;
-    // Does the item fall in this page? After the previous page's last item
-    // (or at the start), and before this page's last item unless the page
-    // ends the list.
     const before = lastBefore(p);
-    if (before === undefined || (before !== null && cmp(before) < 0)) continue;
+    // Not after an earlier page's last item: it lands there (or nowhere).
+    if (before === undefined || (before !== null && cmp(before) <= 0)) continue;
     const last = r.page[r.page.length - 1];
-    if (!r.isDone && (last === undefined || cmp(last) >= 0)) continue;
-    const at = r.page.findIndex((v) => cmp(v) <= 0);
+    let at: number;
+    if (loadedAfter(p)) {
+      // A page inside the list takes the item only if it sorts before (or
+      // ties with) one of its items.
+      if (last === undefined || cmp(last) > 0) continue;
+      at = r.page.findIndex((v) => cmp(v) <= 0);
+    } else if (last === undefined || cmp(last) >= 0) {
+      // Past the last loaded item: the end of the list, if it is loaded.
+      if (!r.isDone) continue;
+      at = r.page.length;
+    } else {
+      at = r.page.findIndex((v) => cmp(v) <= 0);
+    }
     const items = [...r.page];
-    items.splice(at < 0 ? items.length : at, 0, item as Value);
+    items.splice(at, 0, item as Value);
     setPage(store, query, p, items);
   }
 }

@@ -20,9 +20,7 @@ let wasm: Uint8Array | undefined;
 
 /** A client on the test deployment, over the real wasm binary. */
 export function newClient(): ConvexWasmClient {
-  // (A path, not a URL: happy-dom replaces the URL class.)
-  wasm ??= readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../dist/goconvex.wasm"));
-  return new ConvexWasmClient(convexUrl(), { wasm, logLevel: "error" });
+  return new ConvexWasmClient(convexUrl(), { wasm: wasmBytes(), logLevel: "error" });
 }
 
 /** A JWT the test deployment accepts (minted by testenv's issuer). */
@@ -61,6 +59,25 @@ export function ourClient(): ConvexWasmClient {
 /** convex/react's client on the test deployment, which closeClients closes. */
 export function officialClient(): ConvexReactClient {
   const c = new ConvexReactClient(convexUrl(), { skipConvexDeploymentUrlCheck: true, unsavedChangesWarning: false });
+  opened.push(() => c.close());
+  return c;
+}
+
+/** The wasm binary, read once (dist/goconvex.wasm, built by make wasm). */
+export function wasmBytes(): Uint8Array {
+  // (A path, not a URL: happy-dom replaces the URL class.)
+  wasm ??= readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../dist/goconvex.wasm"));
+  return wasm;
+}
+
+/**
+ * A client made with `new lib.ConvexReactClient(url, options)`, the same
+ * user code for ours and convex/react (ours also gets the wasm bytes),
+ * which closeClients closes.
+ */
+export function clientOf(lib: { ConvexReactClient: new (url: string, options?: any) => any }, options: Record<string, unknown> = {}): any {
+  const extra = lib.ConvexReactClient === ConvexReactClient ? {} : { wasm: wasmBytes() };
+  const c = new lib.ConvexReactClient(convexUrl(), { skipConvexDeploymentUrlCheck: true, ...extra, ...options });
   opened.push(() => c.close());
   return c;
 }

@@ -26,8 +26,6 @@
 export {
   ConvexWasmClient,
   ConvexWasmClient as ConvexReactClient,
-  functionError,
-  functionName,
   type AuthTokenFetcher,
   type ConnectionState,
   type ConvexReactClientOptions,
@@ -90,4 +88,4 @@ export {
   type AuthKitUseAuth,
   type ConvexAuthState,
 } from "./auth.js";
-export type { GoConvexApi, WasmHandle, LogLevel, AuthKitState, GetAccessToken } from "./wasm_api.js";
+export type { LogLevel, AuthKitState, GetAccessToken } from "./wasm_api.js";

@@ -78,6 +78,9 @@ type subscription struct {
 	hash    string
 	ran     bool
 	stale   bool
+	// component is the path of the component whose query it is, "" for
+	// the app's.
+	component string
 }
 
 // commitNote tells a connection about a commit: the tables it wrote, and
@@ -284,7 +287,10 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 					c.internalError(fmt.Sprintf("query %d is already in the query set", mod.QueryID))
 					return false, true
 				}
-				c.queries[mod.QueryID] = &subscription{id: mod.QueryID, path: canonicalPath(mod.UDFPath), args: mod.Args, journal: parseJournal(mod.Journal), stale: true}
+				if c.componentRefused(mod.ComponentPath) {
+					return false, true
+				}
+				c.queries[mod.QueryID] = &subscription{id: mod.QueryID, path: canonicalPath(mod.UDFPath), args: mod.Args, journal: parseJournal(mod.Journal), stale: true, component: mod.ComponentPath}
 			case protocol.ModRemove:
 				if c.queries[mod.QueryID] == nil {
 					c.internalError(fmt.Sprintf("query %d is not in the query set", mod.QueryID))
@@ -328,7 +334,7 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 		c.idDirty = true
 		c.dirty = true
 	case *protocol.Mutation:
-		if c.expired() || c.systemForbidden(m.UDFPath, kindMutation) {
+		if c.expired() || c.systemForbidden(m.UDFPath, kindMutation) || c.componentRefused(m.ComponentPath) {
 			return false, true
 		}
 		select {
@@ -338,7 +344,7 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 			return false, true
 		}
 	case *protocol.Action:
-		if c.expired() || c.systemForbidden(m.UDFPath, kindAction) {
+		if c.expired() || c.systemForbidden(m.UDFPath, kindAction) || c.componentRefused(m.ComponentPath) {
 			return false, true
 		}
 		if c.actions > maxActionsInFlight {
@@ -349,7 +355,7 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 		c.wg.Add(1)
 		go func(m *protocol.Action, id *Identity, caller callerKind) {
 			defer c.wg.Done()
-			out := c.s.runAction(withCaller(c.ctx, caller), m.UDFPath, m.Args, id)
+			out := c.s.runAction(withComponent(withCaller(c.ctx, caller), m.ComponentPath), m.UDFPath, m.Args, id)
 			if c.ctx.Err() == nil {
 				c.push(actionDone{requestID: m.RequestID, out: out})
 			}
@@ -445,7 +451,7 @@ func (c *conn) mutationWorker() {
 			if job.session != "" {
 				key = &dedupKey{session: job.session, request: job.req.RequestID}
 			}
-			c.s.runMutation(withCaller(c.ctx, job.caller), job.req.UDFPath, job.req.Args, job.identity, key, func(out *outcome) {
+			c.s.runMutation(withComponent(withCaller(c.ctx, job.caller), job.req.ComponentPath), job.req.UDFPath, job.req.Args, job.identity, key, func(out *outcome) {
 				c.pushCommit(commitNote{resp: mutationResponse(job.req.RequestID, out)})
 			})
 		}

@@ -74,6 +74,11 @@ func canonicalPath(name string) string {
 // the rules of crates/convex/sync_types/src/udf_path.rs) panics with the
 // rule it breaks: no client could call it.
 func (s *Server) register(name string, f *function, opts []FunctionOption) {
+	s.registerIn("", name, f, opts)
+}
+
+// registerIn adds a function of a component ("" for the app; components.go).
+func (s *Server) registerIn(component, name string, f *function, opts []FunctionOption) {
 	p, err := udfpath.Parse(name)
 	if err != nil {
 		panic("convextest: cannot register " + strconv.Quote(name) + ": " + err.Error())
@@ -90,7 +95,7 @@ func (s *Server) register(name string, f *function, opts []FunctionOption) {
 	f.name = p.Canonical()
 	s.funcMu.Lock()
 	defer s.funcMu.Unlock()
-	s.funcs[f.name] = f
+	s.addFunction(component, f)
 }
 
 // Query registers a public query under name ("module:function", or a
@@ -132,11 +137,12 @@ func (s *Server) Action(name string, fn ActionFunc, opts ...FunctionOption) {
 // crates/udf/src/validation.rs), and is checked before the kind.
 func (s *Server) lookup(ctx context.Context, name string, kind functionKind) (*function, string) {
 	path := canonicalPath(name)
+	component := componentOf(ctx)
 	s.funcMu.RLock()
-	f := s.funcs[path]
+	f := s.find(component, path)
 	s.funcMu.RUnlock()
 	if f == nil || f.internal && callerOf(ctx) == callerUser {
-		return nil, fmt.Sprintf("Could not find public function for '%s'.", path)
+		return nil, fmt.Sprintf("Could not find public function for '%s'%s.", path, inComponent(component))
 	}
 	if f.kind != kind {
 		return nil, fmt.Sprintf("Trying to execute %s as %s, but it is defined as %s.", path, kind, f.kind)

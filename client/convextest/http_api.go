@@ -320,12 +320,12 @@ func (c *apiCall) function() {
 		c.fail(http.StatusForbidden, "BadDeployKey", "The provided deploy key was invalid for this deployment. Double check that the environment this key was generated for matches the desired deployment.")
 		return
 	}
-	if cp := stringField(fields, "componentPath"); cp != nil && *cp != "" {
-		c.fail(http.StatusBadRequest, "BadRequest", "Components are not supported by convextest")
-		return
-	}
 	path, ok := c.exportPath(*stringField(fields, "path"))
 	if !ok {
+		return
+	}
+	if cp := stringField(fields, "componentPath"); cp != nil && *cp != "" {
+		c.runComponentFunction(*cp, path, fields, id)
 		return
 	}
 	c.runAnyKind(path, fields, id, nil)

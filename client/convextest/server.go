@@ -27,8 +27,9 @@ type Server struct {
 	store    *store
 	verifier *customjwt.Verifier // the WithAuth providers
 
-	funcMu sync.RWMutex
-	funcs  map[string]*function
+	funcMu     sync.RWMutex
+	funcs      map[string]*function
+	components map[string]map[string]*function // by component path (components.go)
 
 	// dedup records successful mutations by (session, request id); guarded
 	// by store.mu.

@@ -21,6 +21,9 @@ import (
 // reflects it. It returns false when the connection must close (its
 // identity expired, or it may not run a system query it subscribed to).
 func (c *conn) transition() bool {
+	if c.componentQueriesRefused() {
+		return false
+	}
 	st := c.s.store
 	st.mu.RLock()
 	notes := c.takeCommits()
@@ -67,7 +70,7 @@ func (c *conn) transition() bool {
 			c.systemForbidden(sub.path, kindQuery)
 			return false
 		}
-		out := c.s.runQueryLocked(ctx, sub.path, sub.args, c.identity, sub.journal)
+		out := c.s.runQueryLocked(withComponent(ctx, sub.component), sub.path, sub.args, c.identity, sub.journal)
 		sub.reads, sub.stale, sub.journal = out.reads, false, out.journal
 		h := resultHash(out)
 		if sub.ran && h == sub.hash {

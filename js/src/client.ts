@@ -9,7 +9,9 @@ import {
   getFunctionName,
   type FunctionArgs,
   type FunctionReference,
+  type FunctionReference_future,
   type FunctionReturnType,
+  type OptionalRestArgs,
 } from "convex/server";
 import { loadGoConvex, type WasmSource } from "./loader.js";
 import {
@@ -24,11 +26,14 @@ import {
   type WasmUpdate,
 } from "./wasm_api.js";
 
-/** A function reference (`api.messages.list`) or its name (`"messages:list"`). */
-export type FunctionLike<Type extends "query" | "mutation" | "action"> = FunctionReference<Type> | string;
+/** A typed function reference, either kind convex/server has. */
+export type AnyFunctionReference<Type extends "query" | "mutation" | "action"> = FunctionReference<Type> | FunctionReference_future<Type>;
 
-type ArgsOf<F> = F extends FunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
-type ReturnOf<F> = F extends FunctionReference<any> ? FunctionReturnType<F> : any;
+/** A function reference (`api.messages.list`) or its name (`"messages:list"`). */
+export type FunctionLike<Type extends "query" | "mutation" | "action"> = AnyFunctionReference<Type> | string;
+
+type ArgsOf<F> = F extends AnyFunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
+type ReturnOf<F> = F extends AnyFunctionReference<any> ? FunctionReturnType<F> : any;
 
 /** The fetcher of ConvexProviderWithAuth (convex's AuthTokenFetcher). */
 export type AuthTokenFetcher = (args: { forceRefreshToken: boolean }) => Promise<string | null | undefined>;
@@ -123,16 +128,23 @@ export type QueryResult = { value: Value } | { error: Error };
 
 /**
  * The query results an optimistic update reads and changes, as convex's
- * OptimisticLocalStore: what this client holds, with the updates of the
- * mutations still in flight applied in the order they were made.
+ * OptimisticLocalStore (with the same signatures, so updates typed with
+ * convex/browser's type fit), and by function name too: what this client
+ * holds, with the updates of the mutations still in flight applied in the
+ * order they were made.
  */
 export interface OptimisticLocalStore {
   /** The query's value, or undefined when it has none (loading or failed). */
-  getQuery<Q extends FunctionLike<"query">>(query: Q, args?: ArgsOf<Q>): ReturnOf<Q> | undefined;
+  getQuery<Query extends AnyFunctionReference<"query">>(query: Query, ...args: OptionalRestArgs<Query>): undefined | FunctionReturnType<Query>;
+  getQuery(query: string, args?: Record<string, Value>): any;
   /** Every query of this function the client holds, with its arguments. */
-  getAllQueries<Q extends FunctionLike<"query">>(query: Q): Array<{ args: ArgsOf<Q>; value: ReturnOf<Q> | undefined }>;
+  getAllQueries<Query extends AnyFunctionReference<"query">>(
+    query: Query,
+  ): { args: FunctionArgs<Query>; value: undefined | FunctionReturnType<Query> }[];
+  getAllQueries(query: string): { args: Record<string, Value>; value: any }[];
   /** Sets the query's value (undefined: loading) until the mutation is reflected. */
-  setQuery<Q extends FunctionLike<"query">>(query: Q, args: ArgsOf<Q>, value: ReturnOf<Q> | undefined): void;
+  setQuery<Query extends AnyFunctionReference<"query">>(query: Query, args: FunctionArgs<Query>, value: undefined | FunctionReturnType<Query>): void;
+  setQuery(query: string, args: Record<string, Value>, value: any): void;
 }
 
 /** Changes query results while a mutation is in flight (convex's OptimisticUpdate). */
@@ -595,14 +607,14 @@ export class ConvexWasmClient {
       return r !== undefined && "value" in r ? r.value : undefined;
     };
     const store: OptimisticLocalStore = {
-      getQuery: (query, args) => valueOf(tokenOf(query, args)) as any,
-      getAllQueries: (query) => {
+      getQuery: (query: FunctionLike<"query">, args?: unknown) => valueOf(tokenOf(query, args)) as any,
+      getAllQueries: (query: FunctionLike<"query">) => {
         const name = functionName(query);
         return [...this.entries.values()]
           .filter((e) => e.name === name)
           .map((e) => ({ args: jsonToConvex(JSON.parse(e.argsJSON)) as any, value: valueOf(e.token) as any }));
       },
-      setQuery: (query, args, value) => {
+      setQuery: (query: FunctionLike<"query">, args: unknown, value: unknown) => {
         set.set(tokenOf(query, args), value as Value | undefined);
       },
     };

@@ -8,8 +8,8 @@
  */
 import { useMemo } from "react";
 import { ConvexError, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
-import { functionName, type FunctionLike } from "./client.js";
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
+import { functionName, type AnyFunctionReference, type FunctionLike } from "./client.js";
 import { useQuery } from "./react.js";
 
 /**
@@ -17,7 +17,7 @@ import { useQuery } from "./react.js";
  * function's name, its arguments and its value as Convex JSON (convex's
  * `Preloaded`; `__type` exists only for the type checker).
  */
-export type Preloaded<Query extends FunctionReference<"query">> = {
+export type Preloaded<Query extends AnyFunctionReference<"query">> = {
   __type: Query;
   _name: string;
   _argsJSON: string;
@@ -35,7 +35,7 @@ export type PreloadQueryOptions = {
 };
 
 type EmptyObject = Record<string, never>;
-type ArgsAndOptions<Q extends FunctionReference<"query">> =
+type ArgsAndOptions<Q extends AnyFunctionReference<"query">> =
   FunctionArgs<Q> extends EmptyObject
     ? [args?: EmptyObject, options?: PreloadQueryOptions]
     : [args: FunctionArgs<Q>, options?: PreloadQueryOptions];
@@ -98,7 +98,7 @@ async function runQuery(name: string, args: Record<string, Value>, options: Prel
  * server with fetch) over the deployment's HTTP API and returns the
  * payload to hand to a client component's {@link usePreloadedQuery}.
  */
-export async function preloadQuery<Query extends FunctionReference<"query">>(
+export async function preloadQuery<Query extends AnyFunctionReference<"query">>(
   query: Query,
   ...argsAndOptions: ArgsAndOptions<Query>
 ): Promise<Preloaded<Query>> {
@@ -111,7 +111,7 @@ export async function preloadQuery<Query extends FunctionReference<"query">>(
 }
 
 /** The value a {@link Preloaded} payload carries (convex/nextjs's preloadedQueryResult). */
-export function preloadedQueryResult<Query extends FunctionReference<"query">>(preloaded: Preloaded<Query>): FunctionReturnType<Query> {
+export function preloadedQueryResult<Query extends AnyFunctionReference<"query">>(preloaded: Preloaded<Query>): FunctionReturnType<Query> {
   return jsonToConvex(fromPayload(preloaded._valueJSON)) as FunctionReturnType<Query>;
 }
 
@@ -126,7 +126,7 @@ function fromPayload(field: unknown): JSONValue {
  * until this client has the query's result, then each new result. Throws,
  * as useQuery does, when the query fails.
  */
-export function usePreloadedQuery<Query extends FunctionReference<"query">>(preloaded: Preloaded<Query>): FunctionReturnType<Query> {
+export function usePreloadedQuery<Query extends AnyFunctionReference<"query">>(preloaded: Preloaded<Query>): FunctionReturnType<Query> {
   const args = useMemo(() => jsonToConvex(fromPayload(preloaded._argsJSON)) as Record<string, Value>, [preloaded._argsJSON]);
   const initial = useMemo(() => jsonToConvex(fromPayload(preloaded._valueJSON)), [preloaded._valueJSON]);
   const live = useQuery(preloaded._name as FunctionLike<"query">, args);

@@ -26,6 +26,7 @@
 export {
   ConvexWasmClient,
   ConvexWasmClient as ConvexReactClient,
+  type AnyFunctionReference,
   type AuthTokenFetcher,
   type ConnectionState,
   type ConvexReactClientOptions,

@@ -12,7 +12,7 @@
 import { useCallback, useState } from "react";
 import { compareValues, convexToJson, type Value } from "convex/values";
 import type { FunctionArgs, FunctionReference, FunctionReturnType, PaginationOptions, PaginationResult } from "convex/server";
-import { functionName, type FunctionLike, type OptimisticLocalStore } from "./client.js";
+import { functionName, type AnyFunctionReference, type FunctionLike, type OptimisticLocalStore } from "./client.js";
 import { useQueries, type RequestForQueries } from "./react.js";
 
 /** Where a {@link usePaginatedQuery} list stands. */
@@ -31,8 +31,8 @@ export type UsePaginatedQueryResult<Item> = {
   | { status: "Exhausted"; isLoading: false }
 );
 
-type PaginatedArgs<Q> = Q extends FunctionReference<"query"> ? Omit<FunctionArgs<Q>, "paginationOpts"> : Record<string, Value>;
-type PaginatedItem<Q> = Q extends FunctionReference<"query"> ? (FunctionReturnType<Q> extends { page: Array<infer I> } ? I : any) : any;
+type PaginatedArgs<Q> = Q extends AnyFunctionReference<"query"> ? Omit<FunctionArgs<Q>, "paginationOpts"> : Record<string, Value>;
+type PaginatedItem<Q> = Q extends AnyFunctionReference<"query"> ? (FunctionReturnType<Q> extends { page: Array<infer I> } ? I : any) : any;
 
 /**
  * A query {@link usePaginatedQuery} can load, as convex/react's: public,
@@ -281,12 +281,12 @@ export function optimisticallyUpdateValueInPaginatedQuery<Q extends FunctionLike
     return JSON.stringify(convexToJson(rest));
   };
   const wanted = key(args as Record<string, Value>);
-  for (const { args: pageArgs, value } of localStore.getAllQueries(query)) {
+  for (const { args: pageArgs, value } of localStore.getAllQueries(query as string)) {
     const current = value as PageResult | undefined;
     if (current === undefined || key(pageArgs as Record<string, Value>) !== wanted) {
       continue;
     }
-    localStore.setQuery(query, pageArgs, { ...current, page: current.page.map((item) => updateValue(item as PaginatedItem<Q>)) } as any);
+    localStore.setQuery(query as string, pageArgs, { ...current, page: current.page.map((item) => updateValue(item as PaginatedItem<Q>)) } as any);
   }
 }
 
@@ -322,7 +322,7 @@ const encoded = (v: unknown) => JSON.stringify(convexToJson(v as Value));
 function heldPages(store: OptimisticLocalStore, query: FunctionLike<"query">, argsToMatch: Record<string, unknown> | undefined): HeldPage[] {
   const wanted = Object.entries(argsToMatch ?? {}).filter(([, v]) => v !== undefined);
   const pages: HeldPage[] = [];
-  for (const { args, value } of store.getAllQueries(query)) {
+  for (const { args, value } of store.getAllQueries(query as string)) {
     const all = args as Record<string, Value>;
     const { paginationOpts, ...rest } = all;
     const opts = paginationOpts as { cursor?: string | null; endCursor?: string | null } | undefined;
@@ -342,7 +342,7 @@ function heldPages(store: OptimisticLocalStore, query: FunctionLike<"query">, ar
 }
 
 function setPage(store: OptimisticLocalStore, query: FunctionLike<"query">, p: HeldPage, items: Value[]): void {
-  store.setQuery(query, p.args as any, { ...p.value, page: items } as any);
+  store.setQuery(query as string, p.args, { ...p.value, page: items });
 }
 
 /**

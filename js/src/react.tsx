@@ -14,7 +14,8 @@ import {
   type OptimisticUpdate,
   type Watch,
 } from "./client.js";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
+import type { AnyFunctionReference } from "./client.js";
 
 const ConvexContext = createContext<ConvexWasmClient | undefined>(undefined);
 
@@ -42,16 +43,16 @@ export function requireClient(hook: string): ConvexWasmClient {
 
 type EmptyObject = Record<string, never>;
 type QueryArgsOrSkip<Q> =
-  Q extends FunctionReference<"query">
+  Q extends AnyFunctionReference<"query">
     ? FunctionArgs<Q> extends EmptyObject
       ? [args?: EmptyObject | "skip"]
       : [args: FunctionArgs<Q> | "skip"]
     : [args?: Record<string, Value> | "skip"];
-type Returns<F> = F extends FunctionReference<any> ? FunctionReturnType<F> : any;
-type Args<F> = F extends FunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
+type Returns<F> = F extends AnyFunctionReference<any> ? FunctionReturnType<F> : any;
+type Args<F> = F extends AnyFunctionReference<any> ? FunctionArgs<F> : Record<string, Value>;
 
 /** A query's arguments or "skip", as convex/react's OptionalRestArgsOrSkip. */
-export type OptionalRestArgsOrSkip<Q extends FunctionReference<any>> =
+export type OptionalRestArgsOrSkip<Q extends AnyFunctionReference<any>> =
   FunctionArgs<Q> extends EmptyObject ? [args?: EmptyObject | "skip"] : [args: FunctionArgs<Q> | "skip"];
 
 const noSubscribe = () => () => {};

@@ -104,7 +104,7 @@ test-e2e: ensure-chromium example
 	$(GO) build -o bin/example-server ./examples/server
 	DEVSTACK=bin/devstack EXAMPLE_SERVER=bin/example-server $(NODE) --test --test-concurrency=1 tests/e2e/
 
-.PHONY: example test-example
+.PHONY: example test-example chatapi
 
 ## example: build the Vite example into examples/vite/dist (git-ignored), on
 ## the wasm client and the js package that `make wasm` builds.
@@ -112,11 +112,22 @@ example: deps-npm wasm
 	npm -w examples/vite run build
 
 ## test-example: type-check the example app and its convex/ functions with
-## tsc --noEmit against the convex package, and check that the committed
-## convex/_generated/ is what the convex code generator emits.
+## tsc --noEmit against the convex package, check that the committed
+## convex/_generated/ is what the convex code generator emits, and that
+## internal/chat/chatapi (the Go package of the same functions) is what
+## goconvex gen writes from their TypeScript's function spec.
 test-example: deps-npm wasm
 	npm -w examples/vite run codegen:check
 	npm -w examples/vite run typecheck
+	@mkdir -p bin
+	npm -w examples/vite run --silent function-spec > bin/example-function-spec.json
+	$(GO) run ./cmd/goconvex gen --spec bin/example-function-spec.json -o internal/chat/chatapi --check
+
+## chatapi: rewrite internal/chat/chatapi with goconvex gen against the dev
+## stack's deployment (go generate ./internal/chat/chatapi does the same;
+## make test checks it is fresh).
+chatapi:
+	$(GO) generate ./internal/chat/chatapi
 
 ## demo: build the wasm client, the js package and the example, then run the
 ## local dev stack serving it on loopback until Ctrl-C; it prints what to

@@ -46,11 +46,12 @@ func TestBannerEnvAndBotIdentity(t *testing.T) {
 		"CONVEX_URL":            st.convex.URL(),
 		"WORKOS_CLIENT_ID":      st.authkit.ClientID(),
 		"WORKOS_API_BASE":       st.authkit.URL(),
+		"CONVEX_ADMIN_KEY":      adminKey,
 		"BOT_CLIENT_ID":         bot.ClientID,
 		"BOT_CLIENT_SECRET":     bot.ClientSecret,
 		"WORKOS_AUTHKIT_DOMAIN": st.authkit.URL(),
 	}, env)
-	for _, cmd := range []string{"go run ./cmd/goconvex login", "go run ./cmd/goconvex watch messages:list", "go run ./examples/bot"} {
+	for _, cmd := range []string{"go run ./cmd/goconvex login", "go run ./cmd/goconvex watch messages:list", "go run ./cmd/goconvex gen -o internal/chat/chatapi --check", "go run ./examples/bot"} {
 		assert.Contains(t, banner, cmd)
 	}
 

@@ -91,7 +91,7 @@ func TestReadmeWalk(t *testing.T) {
 	require.NotNil(t, w.botProc, "the walk runs the bot")
 
 	// "then type !ping in the app: demo-bot answers pong"
-	w.run(0, "run", "--kind", "mutation", "messages:send", `{"body":"!ping"}`)
+	w.run(0, "run", "messages:send", `{"body":"!ping"}`) // a mutation, from the spec the admin key reads
 	require.Eventually(t, func() bool {
 		_, out, _ := w.run(-1, "run", "messages:list")
 		var msgs []struct{ Author, Body string }
@@ -184,6 +184,15 @@ func (w *walker) cli(args []string) {
 			require.Eventually(t, func() bool { return strings.Contains(w.watchOut.String(), body) }, 30*time.Second, 20*time.Millisecond,
 				"watch shows the message sent: %s", w.watchOut)
 		}
+	case "gen":
+		// From the repository's root, where the README runs it; it only
+		// checks the committed package against this stack's spec.
+		require.Contains(t, args, "--check", "the README's gen writes nothing")
+		cmd := w.command("goconvex", args...)
+		cmd.Dir = "../.."
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "goconvex %s: %s", strings.Join(args, " "), out)
+		assert.Contains(t, string(out), "is up to date")
 	default:
 		t.Fatalf("README's walk runs goconvex %q, which this test does not know", args)
 	}

@@ -56,6 +56,12 @@ var users = []authkittest.User{
 // messages appear under its client id, not as one of the users.
 var bot = authkittest.M2MApp{ClientID: "demo-bot", ClientSecret: "demo-bot-secret"}
 
+// adminKey is the deployment's admin key, for local use only (the stack
+// listens on loopback): the banner exports it as CONVEX_ADMIN_KEY, with
+// which goconvex gen fetches the deployment's function spec and goconvex
+// run reads the functions' kinds (calls still run as the signed-in user).
+const adminKey = "devstack-local-admin-key"
+
 // appConfig is what the example app reads at /config.json to find the
 // deployment and the issuer.
 type appConfig struct {
@@ -92,6 +98,7 @@ func start(cfg config) (*stack, error) {
 	cxOpts := []convextest.Option{
 		convextest.WithAddr(cfg.convexAddr),
 		convextest.WithLogger(cfg.logger),
+		convextest.WithAdminKey(adminKey),
 		// The seed's two WorkOS providers (convex/auth.config.ts), with the
 		// keys of the local issuer, and the bot's.
 		convextest.WithAuth(append(devauth.ConvexProviders(ak),
@@ -189,6 +196,7 @@ func (st *stack) envLines() []string {
 		"export CONVEX_URL=" + st.convex.URL(),
 		"export WORKOS_CLIENT_ID=" + st.authkit.ClientID(),
 		"export WORKOS_API_BASE=" + st.authkit.URL(),
+		"export CONVEX_ADMIN_KEY=" + adminKey,
 	}
 }
 
@@ -214,6 +222,8 @@ The CLI, in another terminal (from the repository's root):
   %s
   go run ./cmd/goconvex login           # or: login --device
   go run ./cmd/goconvex watch messages:list
+  go run ./cmd/goconvex run messages:send '{"body":"hi"}'
+  go run ./cmd/goconvex gen -o internal/chat/chatapi --check   # typed Go calls: the package of these functions
 
 The bot (answers !ping with pong, as %q), with the lines above and:
 

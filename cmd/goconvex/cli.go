@@ -43,7 +43,7 @@ Usage:
   goconvex logout [--local]                end the session and forget it
   goconvex whoami                          the signed-in user and the token's claims
   goconvex token [--force]                 print a fresh access token (for scripts)
-  goconvex run [--kind query|mutation|action] FUNCTION [JSON_ARGS]
+  goconvex run FUNCTION [JSON_ARGS]        run a query, mutation or action; print its result
   goconvex watch FUNCTION [JSON_ARGS]      one JSON line per result, until Ctrl-C
   goconvex doctor                          check the AuthKit + Convex setup
   goconvex gen [--spec FILE] [-o DIR] [--check]  typed Go package of the functions
@@ -58,6 +58,11 @@ The session's token goes to a CONVEX_URL read from .env.local (or
 --env-file) only if you trusted that deployment: login trusts the one in
 effect, goconvex trust adds one, logout forgets them. --convex-url and
 CONVEX_URL in the environment are your explicit choice and always used.
+
+run and watch read a function's kind from the deployment's function spec:
+with CONVEX_DEPLOY_KEY or CONVEX_ADMIN_KEY (or --admin-key) they fetch it
+and cache it per deployment in the config directory; --spec FILE reads one
+(npx convex function-spec > FILE); --kind overrides. Calls run as you.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not signed in, 4 doctor found
 problems, 130 interrupted.

@@ -301,8 +301,9 @@ func (a *app) functionArgs(fs *flag.FlagSet, args []string) (string, values.Raw,
 }
 
 func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
-	kind := fs.String("kind", "query", "query, mutation or action")
+	kind := fs.String("kind", "", "query, mutation or action (default: the function's, from the deployment's function spec; query without one)")
 	anon := fs.Bool("anon", false, "run without signing in even when a session is stored")
+	kinds := a.kindFlags(fs)
 	name, fnArgs, err := a.functionArgs(fs, args)
 	if err != nil {
 		return err
@@ -325,19 +326,7 @@ func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
 		hc.SetAuth(tok.AccessToken)
 	}
 	var out values.Raw
-	stop := spin(a.stderr, "Running "+name+"…")
-	switch *kind {
-	case "query":
-		err = hc.Query(ctx, name, fnArgs, &out)
-	case "mutation":
-		err = hc.Mutation(ctx, name, fnArgs, &out)
-	case "action":
-		err = hc.Action(ctx, name, fnArgs, &out)
-	default:
-		err = usageError{"--kind must be query, mutation or action"}
-	}
-	stop()
-	if err != nil {
+	if err := kinds.call(ctx, hc, *kind, name, fnArgs, &out); err != nil {
 		return err
 	}
 	if len(out) == 0 {
@@ -361,8 +350,12 @@ func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
 
 func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 	anon := fs.Bool("anon", false, "subscribe without signing in even when a session is stored")
+	kinds := a.kindFlags(fs)
 	name, fnArgs, err := a.functionArgs(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := kinds.watchable(name); err != nil {
 		return err
 	}
 	sess, err := a.signedInSession(*anon)

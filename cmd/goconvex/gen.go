@@ -35,7 +35,7 @@ func cmdGen(a *app, fs *flag.FlagSet, args []string) error {
 	pkg := fs.String("package", "", "the Go package name (default: the directory's base name)")
 	internal := fs.Bool("internal", false, "include internal functions (callable with an admin key only)")
 	check := fs.Bool("check", false, "write nothing; fail when the generated package is stale")
-	adminKey := fs.String("admin-key", "", "admin or deploy key for fetching the spec (default $"+envDeployKey+", then $"+envAdminKey+")")
+	adminKey := fs.String("admin-key", "", "admin or deploy key for fetching the spec (default $"+envDeployKey+", then $"+envAdminKey+"; not sent to a deployment named only by a dotenv file without it)")
 	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -77,8 +77,9 @@ func cmdGen(a *app, fs *flag.FlagSet, args []string) error {
 }
 
 // loadSpec reads the spec file, or fetches the spec from the deployment
-// with an admin or deploy key. source names where it came from.
-func (a *app) loadSpec(file, key string) (spec *funcspec.Spec, source string, err error) {
+// with an admin or deploy key (keyFlag, else the environment's; see
+// specKey). source names where it came from.
+func (a *app) loadSpec(file, keyFlag string) (spec *funcspec.Spec, source string, err error) {
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -93,21 +94,29 @@ func (a *app) loadSpec(file, key string) (spec *funcspec.Spec, source string, er
 	if err := a.needConvexURL(); err != nil {
 		return nil, "", usageError{"gen needs --spec FILE, or a deployment (--convex-url or CONVEX_URL) and its admin or deploy key"}
 	}
-	for _, k := range []string{key, os.Getenv(envDeployKey), os.Getenv(envAdminKey)} {
-		if k != "" {
-			key = k
-			break
-		}
+	key, err := a.specKey(keyFlag)
+	if err != nil {
+		return nil, "", usageError{err.Error()}
 	}
 	if key == "" {
 		return nil, "", usageError{"fetching the function spec needs an admin or deploy key: set " + envDeployKey + " or pass --admin-key (or pass --spec FILE)"}
 	}
-	hc, err := client.NewHTTPClient(a.cfg.ConvexURL)
+	spec, err = a.fetchSpec(key)
 	if err != nil {
 		return nil, "", err
 	}
+	return spec, a.cfg.ConvexURL, nil
+}
+
+// fetchSpec runs the apiSpec system query on the deployment with an admin
+// or deploy key, and caches the spec for run and watch.
+func (a *app) fetchSpec(key string) (*funcspec.Spec, error) {
+	hc, err := client.NewHTTPClient(a.cfg.ConvexURL)
+	if err != nil {
+		return nil, err
+	}
 	if err := hc.SetAdminAuth(key, nil); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	ctx, cancel := a.withTimeout()
 	defer cancel()
@@ -116,14 +125,15 @@ func (a *app) loadSpec(file, key string) (spec *funcspec.Spec, source string, er
 	err = hc.Query(ctx, apiSpecQuery, nil, &raw)
 	stop()
 	if err != nil {
-		return nil, "", fmt.Errorf("fetching the function spec from %s: %w", a.cfg.ConvexURL, err)
+		return nil, fmt.Errorf("fetching the function spec from %s: %w", a.cfg.ConvexURL, err)
 	}
 	// The query answers in Convex JSON; the spec's literals are in that
 	// form already (functionSpec.ts writes convexToJson of the answer).
-	spec, err = funcspec.Parse(raw)
+	spec, err := funcspec.Parse(raw)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	spec.URL = a.cfg.ConvexURL
-	return spec, a.cfg.ConvexURL, nil
+	writeSpecCache(a.cfg.ConvexURL, spec)
+	return spec, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,9 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/client/convextest"
-	"github.com/goconvex/convex/client/values"
 	"github.com/goconvex/convex/codegen"
 	"github.com/goconvex/convex/funcspec"
+	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/fixturedeploy"
 )
 
 // specFixture is the hand-made spec in `npx convex function-spec`'s
@@ -78,22 +80,14 @@ func TestGenWritesAndChecks(t *testing.T) {
 }
 
 // Without --spec, gen runs the apiSpec system query with the deploy key
-// and generates the same package as from the CLI's file.
+// and generates the same package as from the CLI's file: the deployment
+// is convextest with the fixture's functions and validators, which serves
+// apiSpec itself.
 func TestGenFromDeployment(t *testing.T) {
-	data, err := os.ReadFile(specFixture)
-	require.NoError(t, err)
-	var top struct {
-		Functions json.RawMessage `json:"functions"`
-	}
-	require.NoError(t, json.Unmarshal(data, &top))
-	srv := convextest.NewServer(convextest.WithAdminKey("deploy-key"))
+	srv := fixturedeploy.New()
 	t.Cleanup(srv.Close)
-	// convextest does not serve apiSpec itself yet: the test plays it.
-	srv.Query(apiSpecQuery, func(_ *convextest.QueryCtx, _ map[string]any) (any, error) {
-		return values.Raw(top.Functions), nil
-	})
 	t.Setenv("CONVEX_URL", srv.URL())
-	t.Setenv(envDeployKey, "deploy-key")
+	t.Setenv(envDeployKey, fixturedeploy.AdminKey)
 
 	dir := filepath.Join(t.TempDir(), "convexapi")
 	code, stdout, stderr := runGen(t, "-o", dir)
@@ -108,4 +102,44 @@ func TestGenFromDeployment(t *testing.T) {
 	code, _, stderr = runGen(t, "-o", dir)
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "needs an admin or deploy key")
+
+	// Another key: the deployment refuses it.
+	code, _, stderr = runGen(t, "-o", dir, "--admin-key", "not-the-key")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "fetching the function spec from "+srv.URL())
+}
+
+var updateChatAPI = flag.Bool("update-chatapi", false, "rewrite internal/chat/chatapi with goconvex gen against the dev stack's deployment")
+
+// chatAPIDir is the committed package of the dev stack's functions.
+const chatAPIDir = "../../internal/chat/chatapi"
+
+// internal/chat/chatapi is what goconvex gen writes against the dev
+// stack's deployment (the chat functions on convextest, with an admin key,
+// as cmd/devstack runs them): gen --check passes on it, and fails once the
+// functions change. go generate ./internal/chat/chatapi (or make chatapi)
+// rewrites it; make test-example checks it against the TypeScript of
+// examples/vite/convex too.
+func TestChatAPIIsFresh(t *testing.T) {
+	srv := convextest.NewServer(convextest.WithAdminKey("chat-admin-key"))
+	t.Cleanup(srv.Close)
+	chat.Register(srv)
+	t.Setenv("CONVEX_URL", srv.URL())
+	t.Setenv(envDeployKey, "")
+	t.Setenv(envAdminKey, "chat-admin-key")
+	t.Setenv(envConfigDir, t.TempDir())
+	if *updateChatAPI {
+		code, stdout, stderr := runGen(t, "-o", chatAPIDir)
+		require.Equal(t, exitOK, code, stderr)
+		t.Log(stdout)
+	}
+	code, stdout, stderr := runGen(t, "-o", chatAPIDir, "--check")
+	require.Equal(t, exitOK, code, "%s%s\nregenerate: go generate ./internal/chat/chatapi", stdout, stderr)
+	require.Contains(t, stdout, "is up to date")
+
+	// A changed function makes it stale.
+	srv.Query("messages:list", func(*convextest.QueryCtx, map[string]any) (any, error) { return nil, nil })
+	code, stdout, _ = runGen(t, "-o", chatAPIDir, "--check")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stdout, "is stale")
 }

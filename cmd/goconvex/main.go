@@ -5,10 +5,21 @@
 //	goconvex logout                     end the session and forget it
 //	goconvex whoami                     the signed-in user and the token's claims
 //	goconvex token                      print a fresh access token (for scripts)
-//	goconvex run [--kind K] FN [ARGS]   run a query, mutation or action; print its JSON result
+//	goconvex run FN [ARGS]              run a query, mutation or action; print its JSON result
 //	goconvex watch FN [ARGS]            print one JSON line per result of a query until Ctrl-C
+//	goconvex gen [-o DIR] [--check]     write the typed Go package of the deployment's functions
 //	goconvex doctor                     check the AuthKit + Convex setup
 //	goconvex trust [URL]                trust a Convex deployment with the session (--list, --remove)
+//
+// run and watch learn a function's kind (query, mutation or action) from
+// the deployment's function spec, which the deployment serves to an admin
+// or deploy key (CONVEX_DEPLOY_KEY, CONVEX_ADMIN_KEY or --admin-key): they
+// fetch it and cache it per deployment under the config directory
+// (GOCONVEX_CONFIG_DIR, else goconvex in the user's config directory),
+// fetching again after an hour, for a function the cache lacks, and after
+// the deployment refuses a call as the wrong kind. --spec FILE reads a
+// spec instead, --kind names the kind. Without any, run runs a query. The
+// key only reads the spec: calls run as the signed-in user (or anonymous).
 //
 // Configuration comes from flags, then the environment (WORKOS_CLIENT_ID,
 // WORKOS_API_BASE, WORKOS_API_KEY, WORKOS_REDIRECT_URI, CONVEX_URL), then

@@ -7,15 +7,9 @@ import (
 	"strings"
 
 	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/chat/chatapi"
 )
-
-// message is a row of messages:list.
-type message struct {
-	ID       string `json:"_id"`
-	Body     string `json:"body"`
-	Author   string `json:"author"`
-	AuthorID string `json:"authorId"`
-}
 
 // Bot answers chat commands: a message mentioning "!ping" gets "pong".
 type Bot struct {
@@ -55,14 +49,14 @@ func (b *Bot) reply(body string) string {
 // outage): the subscription resumes and the messages seen stay seen, so
 // nothing is answered twice.
 func (b *Bot) Run(ctx context.Context) error {
-	sub, err := b.c.Subscribe(ctx, "messages:list", client.Args{})
+	sub, err := client.SubscribeTo(ctx, b.c, chatapi.Messages.List, chatapi.MessagesListArgs{})
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
-	var seen map[string]bool // nil until the first result
+	var seen map[chatapi.MessagesID]bool // nil until the first result
 	for {
-		res, err := sub.Next(ctx)
+		msgs, err := sub.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -71,14 +65,13 @@ func (b *Bot) Run(ctx context.Context) error {
 				b.log.Warn("bot: messages:list failed", "err", fe.Message)
 				continue
 			}
+			if _, ok := errors.AsType[*values.Error](err); ok {
+				b.log.Warn("bot: unexpected messages:list result", "err", err)
+				continue
+			}
 			return err
 		}
-		var msgs []message
-		if err := res.Decode(&msgs); err != nil {
-			b.log.Warn("bot: unexpected messages:list result", "err", err)
-			continue
-		}
-		next := make(map[string]bool, len(msgs))
+		next := make(map[chatapi.MessagesID]bool, len(msgs))
 		for _, m := range msgs {
 			next[m.ID] = true
 			if seen == nil || seen[m.ID] {
@@ -89,7 +82,7 @@ func (b *Bot) Run(ctx context.Context) error {
 				continue
 			}
 			b.log.Info("bot: answering", "author", m.Author, "message", m.ID)
-			if err := b.c.Mutation(ctx, "messages:send", client.Args{"body": r}, nil); err != nil {
+			if _, err := client.RunMutation(ctx, b.c, chatapi.Messages.Send, chatapi.MessagesSendArgs{Body: r}); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}

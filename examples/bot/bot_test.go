@@ -17,6 +17,7 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/chat/chatapi"
 )
 
 var ada = authkittest.User{ID: "user_01ADA0000000000000000000000", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Password: "pw"}
@@ -38,11 +39,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func bodies(t *testing.T, cx *convextest.Server) []message {
-	var out []message
+func bodies(t *testing.T, cx *convextest.Server) []chatapi.MessagesListResultItem {
+	var out []chatapi.MessagesListResultItem
 	require.NoError(t, cx.Read(func(db *convextest.DatabaseReader) error {
 		for _, d := range db.Query("messages").Collect() {
-			out = append(out, message{Body: d["body"].(string), Author: d["author"].(string)})
+			out = append(out, chatapi.MessagesListResultItem{Body: d["body"].(string), Author: d["author"].(string)})
 		}
 		return nil
 	}))

@@ -1,7 +1,9 @@
 // Command quickstart is the README's example as a program: it sends a
-// message and prints the live message list as it changes. Without
-// -url it runs against an in-memory deployment (convextest) with the
-// example chat functions, so it works with no account anywhere.
+// message and prints the live message list as it changes, through the
+// typed references goconvex gen writes for the example chat's functions
+// (internal/chat/chatapi). Without -url it runs against an in-memory
+// deployment (convextest) with those functions, so it works with no
+// account anywhere.
 //
 //	go run ./examples/quickstart                       # embedded deployment
 //	go run ./examples/quickstart -url http://127.0.0.1:3210 -token "$(go run ./cmd/goconvex token)"
@@ -23,6 +25,7 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/chat/chatapi"
 )
 
 // flags are the command's flags.
@@ -42,11 +45,6 @@ func main() {
 	if err := run(ctx, os.Stdout, f.url, f.token); err != nil {
 		log.Fatal(err)
 	}
-}
-
-type message struct {
-	Body   string `json:"body"`
-	Author string `json:"author"`
 }
 
 // run connects, sends "hi" as a signed-in user, and prints the message list
@@ -75,21 +73,17 @@ func run(ctx context.Context, out io.Writer, url, token string) error {
 		}
 	}
 
-	sub, err := c.Subscribe(ctx, "messages:list", nil)
+	sub, err := client.SubscribeTo(ctx, c, chatapi.Messages.List, chatapi.MessagesListArgs{})
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
-	if err := c.Mutation(ctx, "messages:send", client.Args{"body": "hi"}, nil); err != nil {
+	if _, err := client.RunMutation(ctx, c, chatapi.Messages.Send, chatapi.MessagesSendArgs{Body: "hi"}); err != nil {
 		return err
 	}
 	for {
-		res, err := sub.Next(ctx) // the current result first, then each change
+		msgs, err := sub.Next(ctx) // the current result first, then each change
 		if err != nil {
-			return err
-		}
-		var msgs []message
-		if err := res.Decode(&msgs); err != nil {
 			return err
 		}
 		for _, m := range msgs {

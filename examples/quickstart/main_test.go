@@ -48,8 +48,8 @@ func TestDocFlags(t *testing.T) {
 }
 
 // TestReadmeCallsAreThisProgram: the README's Go example makes the same
-// calls as this program (which TestQuickstart runs), with the same
-// arguments: messages:list takes none.
+// calls as this program (which TestQuickstart runs), through the same
+// generated references, with the same arguments.
 func TestReadmeCallsAreThisProgram(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestReadmeCallsAreThisProgram(t *testing.T) {
 	block, _, _ = strings.Cut(block, "```")
 	src, err := os.ReadFile("main.go")
 	require.NoError(t, err)
-	calls := regexp.MustCompile(`c\.(Subscribe|Mutation)\(ctx, "[^"]+", (nil|client\.Args\{[^}]*\})`).FindAllString(block, -1)
+	calls := regexp.MustCompile(`client\.(SubscribeTo|RunMutation)\(ctx, c, chatapi\.[A-Za-z.]+, chatapi\.[A-Za-z]+\{[^}]*\}\)`).FindAllString(block, -1)
 	require.Len(t, calls, 2, "the README example sends and subscribes")
 	for _, call := range calls {
 		assert.Contains(t, string(src), call, "the README's call is not the program's")

@@ -31,8 +31,23 @@ func (f TokenProviderFunc) FetchToken(ctx context.Context, forceRefresh bool) (s
 }
 
 // ErrSignedOut is returned by a TokenProvider (possibly wrapped) when there
-// is no signed-in user.
-var ErrSignedOut = errors.New("convex: signed out")
+// is no signed-in user. It has a method SignedOut() bool that returns true,
+// and it matches, with errors.Is, any error with such a method: a package
+// that does not import this one (authkit) gives its sign-out errors an Is
+// method that matches by SignedOut, and errors.Is(err, ErrSignedOut) holds
+// for them.
+var ErrSignedOut error = signedOut{}
+
+type signedOut struct{}
+
+func (signedOut) Error() string   { return "convex: signed out" }
+func (signedOut) SignedOut() bool { return true }
+
+// Is reports whether target means signed out too.
+func (signedOut) Is(target error) bool {
+	so, ok := target.(interface{ SignedOut() bool })
+	return ok && so.SignedOut()
+}
 
 // AuthState is the client's authentication state, as useConvexAuth reports
 // it in React.
@@ -67,6 +82,7 @@ func (c *Client) SetAuth(p TokenProvider) {
 	}
 	_ = c.do(context.Background(), func(l *loop) {
 		l.provider = p
+		l.leaveAdmin()
 		l.applyAuth(l.core.StartAuth())
 	})
 }
@@ -75,6 +91,7 @@ func (c *Client) SetAuth(p TokenProvider) {
 func (c *Client) ClearAuth() {
 	_ = c.do(context.Background(), func(l *loop) {
 		l.provider = nil
+		l.leaveAdmin()
 		l.applyAuth(l.core.ClearAuth())
 	})
 }
@@ -92,6 +109,9 @@ func (c *Client) SetAdminAuth(key string, actingAs any) error {
 	}
 	return c.do(context.Background(), func(l *loop) {
 		l.provider = nil
+		if raw != nil {
+			l.leaveAdmin()
+		}
 		l.applyAuth(l.core.SetAdminAuth(key, raw))
 	})
 }

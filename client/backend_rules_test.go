@@ -35,8 +35,10 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// logger logs to b. (Set directly: WithLogger is not in GOOS=js builds.)
 func (b *logBuffer) logger() Option {
-	return WithLogger(slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	l := slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return func(o *options) { o.logger = l }
 }
 
 // connected starts a scripted server and a client (with opts) subscribed to
@@ -196,7 +198,7 @@ func TestFatalErrorsStopTheClient(t *testing.T) {
 	require.False(t, st.IsWebSocketConnected)
 	require.Contains(t, st.LastError, text)
 	require.Zero(t, st.InflightMutations)
-	require.NoError(t, c.WaitForCallbacks(ctx))
+	require.NoError(t, c.waitForCallbacks(ctx))
 	mu.Lock()
 	require.True(t, states[len(states)-1].Failed, "watchers see the failure")
 	mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/client/internal/core"
+	"github.com/goconvex/convex/internal/hooks"
 )
 
 // Client is a connection to a Convex deployment over the sync protocol: it
@@ -28,8 +29,8 @@ type Client struct {
 // accepted only for loopback hosts, unless WithInsecureTransport is given.
 func New(address string, opts ...Option) (*Client, error) {
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	if err := o.apply(false, opts); err != nil {
+		return nil, err
 	}
 	if err := checkDeploymentURL(address, o.skipURLCheck, o.allowInsecure); err != nil {
 		return nil, err
@@ -195,13 +196,20 @@ func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args 
 	}
 }
 
-// WaitForCallbacks waits until every callback the client had scheduled when
+func init() {
+	hooks.ClientWaitForCallbacks = func(c any, ctx context.Context) error {
+		return c.(*Client).waitForCallbacks(ctx)
+	}
+}
+
+// waitForCallbacks waits until every callback the client had scheduled when
 // it was called (OnUpdate results, WatchAuth and WatchConnectionState
 // states) has returned, or ctx ends. After Mutation returns it makes sure
 // that OnUpdate callbacks have seen the transition that reflected the
 // mutation, as they had in convex's client when its mutation resolved.
 // Called from a callback it would wait for that callback until ctx ends.
-func (c *Client) WaitForCallbacks(ctx context.Context) error {
+// The wasm binding reaches it through package hooks.
+func (c *Client) waitForCallbacks(ctx context.Context) error {
 	done := make(chan struct{})
 	if err := c.do(ctx, func(l *loop) { l.cb.post(func() { close(done) }) }); err != nil {
 		return err

@@ -100,6 +100,6 @@
 //   - Subscribers that read slower than results arrive get the latest
 //     result, skipping intermediate ones, instead of a growing backlog.
 //   - There are no optimistic updates in the Go API; the browser package
-//     (js/, @goconvex/react) layers them over this client in JS, and
-//     WaitForCallbacks lets it drop them in step with the server's results.
+//     (js/, @goconvex/react) layers them over this client in JS, and drops
+//     them in step with the server's results.
 package client

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/logging"
 )
 
 // statusUDFFailed is the legacy HTTP status of a failed function, which the
@@ -27,7 +28,7 @@ const statusUDFFailed = 560
 type HTTPClient struct {
 	address string
 	hc      *http.Client
-	log     Logger
+	log     logging.Logger
 
 	mu    sync.Mutex
 	authz string // the Authorization header, empty when signed out
@@ -38,20 +39,18 @@ type HTTPClient struct {
 }
 
 // NewHTTPClient returns an HTTP client for the deployment at address. It
-// takes the Client's options; WithHTTPClient sets the transport.
+// takes the options a Client takes but WithServerInactivityThreshold, and
+// WithHTTPClient.
 func NewHTTPClient(address string, opts ...Option) (*HTTPClient, error) {
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	o.http.client = http.DefaultClient
+	if err := o.apply(true, opts); err != nil {
+		return nil, err
 	}
 	if err := checkDeploymentURL(address, o.skipURLCheck, o.allowInsecure); err != nil {
 		return nil, err
 	}
-	hc := o.http.client
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	return &HTTPClient{address: address, hc: hc, log: o.logger, mutations: make(chan struct{}, 1)}, nil
+	return &HTTPClient{address: address, hc: o.http.client, log: o.logger, mutations: make(chan struct{}, 1)}, nil
 }
 
 // SetAuth makes requests carry a user's JWT; "" makes them anonymous, as

@@ -6,10 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/goconvex/convex/internal/logging"
 )
 
 func TestLogFunctionLines(t *testing.T) {
@@ -27,16 +24,4 @@ func TestLogFunctionLines(t *testing.T) {
 	} {
 		require.Contains(t, lines[i], want)
 	}
-}
-
-func TestWithLoggerIgnoresNil(t *testing.T) {
-	var nilSlog *slog.Logger
-	for _, l := range []Logger{nil, nilSlog} {
-		o := defaultOptions()
-		WithLogger(l)(&o)
-		assert.Equal(t, logging.Discard{}, o.logger)
-	}
-	o := defaultOptions()
-	WithLogger(slog.Default())(&o)
-	assert.Equal(t, slog.Default(), o.logger)
 }

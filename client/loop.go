@@ -13,6 +13,7 @@ import (
 	"github.com/goconvex/convex/client/internal/core"
 	"github.com/goconvex/convex/client/internal/protocol"
 	"github.com/goconvex/convex/client/internal/transport"
+	"github.com/goconvex/convex/internal/logging"
 )
 
 // loop is the client's event loop: the one goroutine that owns the sync
@@ -21,7 +22,7 @@ import (
 type loop struct {
 	c      *Client
 	wsURL  string
-	log    Logger
+	log    logging.Logger
 	core   *core.Core
 	events chan event
 	ctx    context.Context // ended on shutdown
@@ -64,6 +65,17 @@ type loop struct {
 
 	// snapshots is set by WatchAll (snapshot.go, not in the browser build).
 	snapshots snapshotPublisher
+	// components is set by the first call into a component (component.go,
+	// not in the browser build).
+	components interface{ leaveAdmin(l *loop) }
+}
+
+// leaveAdmin ends the calls into components before the client's identity
+// stops being a deployment admin's, which they need.
+func (l *loop) leaveAdmin() {
+	if l.components != nil {
+		l.components.leaveAdmin(l)
+	}
 }
 
 // snapshotPublisher hears of each Transition that changed a result, and of

@@ -8,16 +8,23 @@ import (
 	"github.com/goconvex/convex/internal/logging"
 )
 
-// Option configures a Client.
+// Option configures a Client (New) or an HTTPClient (NewHTTPClient).
+// WithLogger, WithSkipDeploymentURLCheck and WithInsecureTransport apply to
+// both; WithServerInactivityThreshold applies to a Client only and
+// WithHTTPClient to an HTTPClient only: New and NewHTTPClient return an
+// error naming an option that does not apply to them, rather than ignore it.
 type Option func(*options)
 
 type options struct {
-	logger              Logger
-	skipURLCheck        bool
-	allowInsecure       bool
+	forHTTP       bool   // set by NewHTTPClient before the options apply
+	misapplied    string // the first option given to the one it does not apply to
+	logger        logging.Logger
+	skipURLCheck  bool
+	allowInsecure bool
+	http          httpOptions // the HTTPClient's own (none under GOOS=js)
+
 	inactivityThreshold time.Duration
 	dialTimeout         time.Duration
-	http                httpOptions // options of the HTTPClient (none under GOOS=js)
 	random              func() float64
 	// dial replaces transport.Dial (tests: an in-memory socket, which
 	// testing/synctest needs).
@@ -32,16 +39,14 @@ func defaultOptions() options {
 	}
 }
 
-// WithLogger sets where the client logs: connection trouble at ERROR and
-// WARN, reconnects at INFO, and the log lines of functions at the level they
-// were logged with. By default nothing is logged. A *slog.Logger will do;
-// nil (also a nil *slog.Logger) keeps the default.
-func WithLogger(l Logger) Option {
-	return func(o *options) {
-		if !logging.IsNil(l) {
-			o.logger = l
-		}
+// apply applies opts, and fails for one that does not apply to a Client
+// (forHTTP false) or to an HTTPClient (forHTTP true).
+func (o *options) apply(forHTTP bool, opts []Option) error {
+	o.forHTTP = forHTTP
+	for _, opt := range opts {
+		opt(o)
 	}
+	return o.misappliedError()
 }
 
 // WithSkipDeploymentURLCheck skips the checks on the deployment address (as
@@ -56,10 +61,10 @@ func WithInsecureTransport() Option { return func(o *options) { o.allowInsecure 
 
 // WithServerInactivityThreshold sets how long the client waits for any
 // message from the server before it reconnects (default 60 s, as the JS
-// client; the server pings every 15 s).
+// client; the server pings every 15 s). A Client's option only.
 func WithServerInactivityThreshold(d time.Duration) Option {
 	return func(o *options) {
-		if d > 0 {
+		if o.only(false, "WithServerInactivityThreshold") && d > 0 {
 			o.inactivityThreshold = d
 		}
 	}

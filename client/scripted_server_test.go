@@ -138,7 +138,9 @@ func (c *scriptedConn) waitClosed() {
 }
 
 // fastBackoff makes reconnect delays short and deterministic in tests.
-func fastBackoff() Option { return func(o *options) { o.random = func() float64 { return 0 } } }
+func fastBackoff() Option {
+	return func(o *options) { o.random = func() float64 { return 0 } }
+}
 
 func v(qs, id int, ts string) string {
 	return `{"querySet":` + strconv.Itoa(qs) + `,"identity":` + strconv.Itoa(id) + `,"ts":"` + ts + `"}`

@@ -119,7 +119,7 @@ func TestVerifyToken(t *testing.T) {
 	now := time.Now()
 	js := newJWKSServer(t, jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey)))
 	srv := NewServer(
-		WithClock(func() time.Time { return now }),
+		withClock(func() time.Time { return now }),
 		WithAuth(
 			AuthProvider{Issuer: testIssuer + "/", ApplicationID: "app", JWKS: js.URL},
 			AuthProvider{Issuer: "es.example.com", Algorithm: "ES256", JWKS: jwksJSON(ecJWK("e1", &ecKey.PublicKey))},
@@ -140,8 +140,8 @@ func TestVerifyToken(t *testing.T) {
 		name    string
 		token   string
 		reason  customjwt.Reason // empty: accepted
-		message string     // part of the message, when checked
-		wantID  string     // tokenIdentifier of an accepted token
+		message string           // part of the message, when checked
+		wantID  string           // tokenIdentifier of an accepted token
 	}{
 		{name: "valid", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, base()), wantID: testIssuer + "|user1"},
 		{name: "aud as an array", token: sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, with(func(c jwt.MapClaims) { c["aud"] = []string{"other", "app"} })), wantID: testIssuer + "|user1"},
@@ -353,7 +353,7 @@ func TestTokenExpiresDuringSession(t *testing.T) {
 	testKeys(t)
 	var offset atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	srv := viewerServer(t, WithClock(clock), WithAuth(AuthProvider{Issuer: testIssuer, JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
+	srv := viewerServer(t, withClock(clock), WithAuth(AuthProvider{Issuer: testIssuer, JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
 	tok := sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, jwt.MapClaims{"iss": testIssuer, "sub": "u", "exp": clock().Add(time.Minute).Unix()})
 
 	tests := []struct {

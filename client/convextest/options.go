@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/internal/hooks"
 )
 
 // Option configures a Server.
@@ -80,15 +81,20 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithClock sets the clock used to validate tokens (exp, nbf) and to
+// withClock sets the clock used to validate tokens (exp, nbf) and to
 // decide when a connection's identity has expired. Commit timestamps and
-// _creationTime always follow the wall clock.
-func WithClock(now func() time.Time) Option {
+// _creationTime always follow the wall clock. It is not exported: the
+// package's tests use it, and the conformance server through package hooks.
+func withClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
 			o.clock = now
 		}
 	}
+}
+
+func init() {
+	hooks.ConvextestWithClock = func(now func() time.Time) any { return withClock(now) }
 }
 
 // WithPingInterval sets how long a connection may stay silent before the

@@ -32,6 +32,7 @@ import (
 
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/hooks"
 )
 
 const (
@@ -141,7 +142,7 @@ func run() error {
 	st := &stats{}
 	srv := convextest.NewServer(
 		convextest.WithLogger(logger),
-		convextest.WithClock(clock),
+		hooks.ConvextestWithClock(clock).(convextest.Option),
 		convextest.WithChunkSize(chunkSize),
 		convextest.WithAdminKey(adminKey),
 		convextest.WithFrameObserver(st.observe),

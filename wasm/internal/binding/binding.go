@@ -29,6 +29,7 @@ import (
 
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/hooks"
 	"github.com/goconvex/convex/wasm/internal/jsbridge"
 )
 
@@ -71,7 +72,7 @@ func Export() (Value, error) {
 		}
 		logger := newConsoleLogger(level, logTo)
 		if logger != nil {
-			opts = append(opts, client.WithLogger(logger))
+			opts = append(opts, hooks.ClientWithLogger(logger).(client.Option))
 		}
 		c, err := client.New(url, opts...)
 		if err != nil {
@@ -327,7 +328,7 @@ func (h *handle) call(args []Value, kind client.FunctionKind) (any, error) {
 		if onSettled := optArg(args, 2); onSettled.Type() == safejs.TypeFunction {
 			// The results of the reflecting transition are queued by now;
 			// the settlement goes behind them, in the same flush.
-			if h.c.WaitForCallbacks(ctx) == nil {
+			if hooks.ClientWaitForCallbacks(h.c, ctx) == nil {
 				enqueue(delivery{h: h, settled: onSettled})
 			}
 		}

@@ -222,5 +222,7 @@ func TestComponentPathErrors(t *testing.T) {
 	} {
 		require.Equal(t, want, componentPathError(path), "path %q", path)
 	}
-	require.Panics(t, func() { NewServer().Component("bad path") })
+	srv := NewServer()
+	t.Cleanup(srv.Close) // a server left open fails TestNoGoroutinesAfterClose
+	require.Panics(t, func() { srv.Component("bad path") })
 }

@@ -2,8 +2,6 @@ package authkit
 
 import (
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -24,8 +22,8 @@ var ErrTransient = errors.New("authkit: temporarily unable to get a token")
 // SignedOutError is the error returned when the session is gone. It matches
 // ErrSignedOut with errors.Is and unwraps to its cause.
 type SignedOutError struct {
-	// Err is the cause: an *APIError from WorkOS (invalid_grant, …), or
-	// nil when there simply is no session.
+	// Err is the cause: a *workos.APIError (invalid_grant, …), or nil
+	// when there simply is no session.
 	Err error
 }
 
@@ -49,7 +47,8 @@ func (e *SignedOutError) SignedOut() bool { return true }
 
 // TransientError is the error returned when no token could be obtained now
 // but the session is kept. It matches ErrTransient with errors.Is and
-// unwraps to its cause (a network error, an *APIError, context.Canceled…).
+// unwraps to its cause (a network error, a *workos.APIError,
+// context.Canceled…).
 type TransientError struct {
 	// Err is the cause.
 	Err error
@@ -90,11 +89,7 @@ func transient(cause error) error {
 	if te, ok := errors.AsType[*TransientError](cause); ok {
 		return te
 	}
-	te := &TransientError{Err: cause}
-	if ae, ok := errors.AsType[*APIError](cause); ok {
-		te.RetryAfter = ae.RetryAfter
-	}
-	return te
+	return &TransientError{Err: cause}
 }
 
 // isSignedOut reports whether err means the session is gone, by either of
@@ -108,46 +103,4 @@ func isSignedOut(err error) bool {
 		SignedOut() bool
 	}](err)
 	return ok && so.SignedOut()
-}
-
-// APIError is an error answer of the WorkOS API. Both body shapes are
-// read: the OAuth one ({"error", "error_description"}) and the plain one
-// ({"code", "message"}).
-type APIError struct {
-	// Status is the HTTP status code.
-	Status int
-	// Code is "error" or "code" from the body: invalid_grant,
-	// sso_required, mfa_enrollment, … Empty when the body had neither.
-	Code string
-	// Description is "error_description" or "message" from the body.
-	Description string
-	// RetryAfter is the Retry-After header (429, 503), zero when absent.
-	RetryAfter time.Duration
-}
-
-// Error formats the status, code and description.
-func (e *APIError) Error() string {
-	s := "workos: HTTP " + strconv.Itoa(e.Status)
-	if e.Code != "" {
-		s += " " + e.Code
-	}
-	if e.Description != "" {
-		s += ": " + e.Description
-	}
-	return s
-}
-
-// Transient reports whether the request may succeed if retried with the
-// same refresh token: 408, 429 and 5xx. Every other status, 401 and
-// invalid_grant included, is terminal for the session.
-func (e *APIError) Transient() bool {
-	return e.Status == 408 || e.Status == 429 || e.Status >= 500 || e.Status < 400
-}
-
-// errMalformedResponse is the cause of a transient error when WorkOS
-// answered 200 with a body we could not use.
-type errMalformedResponse struct{ what string }
-
-func (e errMalformedResponse) Error() string {
-	return fmt.Sprintf("workos: malformed authenticate response: %s", e.what)
 }

@@ -10,9 +10,10 @@ import (
 )
 
 // This file reads access tokens without verifying them, through
-// internal/jwtclaims: Session and Provider need exp, iat, sid and org_id,
-// and must not pull encoding/json or JWT signature code (math/big,
-// crypto/rsa…) into the WebAssembly build. Only the Verifier uses jwt/v5.
+// internal/jwtclaims: the Provider and the token sources need exp, iat,
+// sid and org_id, and must not pull encoding/json or JWT signature code
+// (math/big, crypto/rsa…) into the WebAssembly build. Verification is
+// package customjwt's, natively only.
 
 // Token is an access token with its parsed (unverified) claims.
 type Token struct {
@@ -67,7 +68,7 @@ func (t *Token) Lifetime() time.Duration {
 }
 
 // RefreshBuffer returns how long before its expiry the token is due for a
-// refresh: max(10 s, 10 % of its lifetime), as spec §5.4 asks, but at most
+// refresh: max(10 s, 10 % of its lifetime), but at most
 // half its lifetime, so that very short-lived tokens (tests use 5 s) are
 // still used for a while instead of being refreshed on every call.
 func (t *Token) RefreshBuffer() time.Duration {
@@ -94,7 +95,8 @@ func (t *Token) fresh(now time.Time) bool { return t != nil && now.Before(t.Refr
 var ErrMalformedToken = errors.New("authkit: malformed access token")
 
 // ParseToken reads the claims of an access token without verifying its
-// signature (the API that issued it, or a Verifier, vouches for it). It
+// signature (the API that issued it, or a customjwt.Verifier, vouches for
+// it). It
 // requires a numeric exp; iat, sid, org_id, sub and iss are read when
 // present.
 func ParseToken(accessToken string) (*Token, error) {
@@ -129,24 +131,6 @@ type malformedTokenError struct{ why string }
 func (e *malformedTokenError) Error() string { return ErrMalformedToken.Error() + ": " + e.why }
 func (e *malformedTokenError) Is(target error) bool {
 	return target == ErrMalformedToken
-}
-
-// jwtSegments splits a compact JWS into its three segments.
-func jwtSegments(token string) (header, payload, sig string, err error) {
-	header, payload, sig, err = jwtclaims.Split(token)
-	if err != nil {
-		return "", "", "", malformed(err.Error())
-	}
-	return header, payload, sig, nil
-}
-
-// decodeSegment decodes base64url, with or without padding.
-func decodeSegment(seg, what string) ([]byte, error) {
-	b, err := jwtclaims.DecodeSegment(seg, what)
-	if err != nil {
-		return nil, malformed(err.Error())
-	}
-	return b, nil
 }
 
 // secondsToTime converts a NumericDate (seconds, possibly fractional).

@@ -1,19 +1,18 @@
-//go:build !js
-
-package authkit
+package middleware
 
 import (
 	"fmt"
+	"github.com/goconvex/convex/authkit/workos"
 	"hash/fnv"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/goconvex/convex/authkit/iron"
+	"github.com/goconvex/convex/internal/iron"
 )
 
 // Cookies of the server-side session, as authkit-nextjs names and shapes
-// them (spec §6.2), so a Go server and a Next.js app can share them.
+// them (workos/authkit-nextjs src/cookie.ts), so a Go server and a Next.js app can share them.
 const (
 	// DefaultCookieName is the session cookie (WORKOS_COOKIE_NAME).
 	DefaultCookieName = "wos-session"
@@ -32,11 +31,11 @@ const (
 // {accessToken, refreshToken, user, impersonator?, authenticationMethod?},
 // with the user in the node SDK's camelCase.
 type sessionCookie struct {
-	AccessToken          string        `json:"accessToken"`
-	RefreshToken         string        `json:"refreshToken"`
-	User                 *cookieUser   `json:"user"`
-	Impersonator         *Impersonator `json:"impersonator,omitempty"`
-	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+	AccessToken          string               `json:"accessToken"`
+	RefreshToken         string               `json:"refreshToken"`
+	User                 *cookieUser          `json:"user"`
+	Impersonator         *workos.Impersonator `json:"impersonator,omitempty"`
+	AuthenticationMethod string               `json:"authenticationMethod,omitempty"`
 }
 
 // cookieUser is the node SDK's User (camelCase).
@@ -70,7 +69,7 @@ func deref(s *string) string {
 	return *s
 }
 
-func toCookieUser(u *User) *cookieUser {
+func toCookieUser(u *workos.User) *cookieUser {
 	if u == nil {
 		return nil
 	}
@@ -91,11 +90,11 @@ func toCookieUser(u *User) *cookieUser {
 	}
 }
 
-func (c *cookieUser) user() *User {
+func (c *cookieUser) user() *workos.User {
 	if c == nil {
 		return nil
 	}
-	return &User{
+	return &workos.User{
 		Object: c.Object, ID: c.ID, Email: c.Email, EmailVerified: c.EmailVerified,
 		FirstName: deref(c.FirstName), LastName: deref(c.LastName),
 		ProfilePictureURL: deref(c.ProfilePictureURL), ExternalID: deref(c.ExternalID),

@@ -1,26 +1,20 @@
-package authkit_test
+package middleware_test
 
 import (
 	"fmt"
 	"log"
 	"net/http"
 
-	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/middleware"
 )
 
 // A Go web server holding the AuthKit session in an iron-sealed cookie
 // (authkit-nextjs's wos-session), with a public home page, a protected
 // page, and an access-token endpoint for the page's Convex client.
-func ExampleNewMiddleware() {
-	cfg := authkit.ConfigFromEnv()
-	m, err := authkit.NewMiddleware(authkit.MiddlewareConfig{
-		ClientID:             cfg.ClientID,
-		APIKey:               cfg.APIKey,
-		APIBase:              cfg.APIBase,
-		RedirectURI:          cfg.RedirectURI, // https://app.example.com/callback
-		CookiePassword:       cfg.CookiePassword,
-		UnauthenticatedPaths: []string{"/", "/assets/*", "/auth/*"},
-	})
+func ExampleNew() {
+	cfg := middleware.ConfigFromEnv() // WORKOS_CLIENT_ID, WORKOS_REDIRECT_URI, WORKOS_COOKIE_PASSWORD, …
+	cfg.UnauthenticatedPaths = []string{"/", "/assets/*", "/auth/*"}
+	m, err := middleware.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -30,7 +24,7 @@ func ExampleNewMiddleware() {
 	mux.Handle("POST /auth/sign-out", m.SignOutHandler())
 	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
-		u := authkit.UserFromRequest(r) // never nil here: /account is protected
+		u := middleware.UserFromRequest(r) // never nil here: /account is protected
 		fmt.Fprintf(w, "Hello %s", u.Email)
 	})
 	log.Fatal(http.ListenAndServe(":3000", m.Handler(mux)))

@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package middleware
 
 import (
 	"crypto/rand"
@@ -8,13 +6,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
+	"github.com/goconvex/convex/internal/jwtclaims"
 	"net/http"
 	"net/url"
 	"strings"
 )
 
-// The route handlers of the server-side session (spec §6.4, §6.5, §6.7,
-// §6.8). Mount them where the app wants, for instance:
+// The route handlers of the server-side session, as authkit-nextjs has
+// them (docs/auth.md, "Middleware"). Mount them where the app wants, for instance:
 //
 //	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 //	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
@@ -28,11 +29,11 @@ import (
 
 // tokenClaims reads the claims of a JWT payload, unverified.
 func tokenClaims(accessToken string) (map[string]any, error) {
-	_, seg, _, err := jwtSegments(accessToken)
+	_, seg, _, err := jwtclaims.Split(accessToken)
 	if err != nil {
 		return nil, err
 	}
-	payload, err := decodeSegment(seg, "payload")
+	payload, err := jwtclaims.DecodeSegment(seg, "payload")
 	if err != nil {
 		return nil, err
 	}
@@ -77,26 +78,12 @@ func (m *Middleware) SignInURL(w http.ResponseWriter, r *http.Request, returnPat
 		return "", err
 	}
 	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{
-		"client_id":             {m.cfg.ClientID},
-		"redirect_uri":          {m.cfg.RedirectURI},
-		"response_type":         {"code"},
-		"provider":              {"authkit"},
-		"state":                 {state},
-		"code_challenge":        {base64.RawURLEncoding.EncodeToString(sum[:])},
-		"code_challenge_method": {"S256"},
-	}
-	if screenHint != "" {
-		q.Set("screen_hint", screenHint)
-	}
-	if hint := r.URL.Query().Get("login_hint"); hint != "" {
-		q.Set("login_hint", hint)
-	}
-	if org := r.URL.Query().Get("organization_id"); org != "" {
-		q.Set("organization_id", org)
-	}
+	q := r.URL.Query()
+	authURL := workos.AuthorizeURL(m.cfg.WorkOS, m.cfg.RedirectURI, state, base64.RawURLEncoding.EncodeToString(sum[:]), workos.SignInOptions{
+		ScreenHint: screenHint, LoginHint: q.Get("login_hint"), Organization: q.Get("organization_id"),
+	})
 	m.jar.setPKCE(w, r, state)
-	return m.apiBase + "/user_management/authorize?" + q.Encode(), nil
+	return authURL, nil
 }
 
 func (m *Middleware) redirectToSignIn(w http.ResponseWriter, r *http.Request, returnPathname, hint string) {
@@ -165,12 +152,9 @@ func (m *Middleware) CallbackHandler() http.Handler {
 			fail(http.StatusBadRequest, "invalid_state", "The sign-in state is invalid or expired.")
 			return
 		}
-		resp, err := postAuthenticate(r.Context(), m.hc, m.apiBase, codeRequest{
-			ClientID: m.cfg.ClientID, GrantType: "authorization_code", Code: code,
-			CodeVerifier: st.CodeVerifier, ClientSecret: m.cfg.APIKey,
-		}, m.now)
+		resp, err := workos.ExchangeCode(r.Context(), m.cfg.WorkOS, code, st.CodeVerifier)
 		if err != nil {
-			if ae, ok := errors.AsType[*APIError](err); ok && !ae.Transient() {
+			if ae, ok := errors.AsType[*workos.APIError](err); ok && !ae.Transient() {
 				fail(http.StatusBadRequest, "code_exchange_failed", "WorkOS refused the code ("+truncate(ae.Code, 64)+").")
 				return
 			}
@@ -199,15 +183,6 @@ func (m *Middleware) CallbackHandler() http.Handler {
 		m.debug("signed in")
 		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 	})
-}
-
-// codeRequest is the JSON body of the authorization_code grant.
-type codeRequest struct {
-	ClientID     string `json:"client_id"`
-	GrantType    string `json:"grant_type"`
-	Code         string `json:"code"`
-	CodeVerifier string `json:"code_verifier,omitempty"`
-	ClientSecret string `json:"client_secret,omitempty"`
 }
 
 func truncate(s string, n int) string {
@@ -251,7 +226,7 @@ func (m *Middleware) SignOutHandler() http.Handler {
 		if s := SessionFromContext(r.Context()); s != nil {
 			sid = s.SessionID
 		} else if sc, err := m.jar.readSession(r); err == nil && sc != nil {
-			if t, err := ParseToken(sc.AccessToken); err == nil {
+			if t, err := authkit.ParseToken(sc.AccessToken); err == nil {
 				sid = t.SessionID
 			}
 		}
@@ -259,7 +234,7 @@ func (m *Middleware) SignOutHandler() http.Handler {
 		m.jar.deletePKCE(w, r)
 		target := returnTo
 		if sid != "" {
-			target = m.apiBase + "/user_management/sessions/logout?" + url.Values{"session_id": {sid}, "return_to": {m.origin() + returnTo}}.Encode()
+			target = m.apiBase() + "/user_management/sessions/logout?" + url.Values{"session_id": {sid}, "return_to": {m.origin() + returnTo}}.Encode()
 		}
 		m.debug("signed out")
 		http.Redirect(w, r, target, http.StatusSeeOther)
@@ -325,14 +300,14 @@ func (m *Middleware) AccessTokenHandler() http.Handler {
 // sessionInfo is what SessionHandler answers: the session without tokens
 // (authkit-nextjs's getAuthAction strips accessToken too).
 type sessionInfo struct {
-	User                 *User         `json:"user"`
-	SessionID            string        `json:"sessionId,omitempty"`
-	OrganizationID       string        `json:"organizationId,omitempty"`
-	Role                 string        `json:"role,omitempty"`
-	Roles                []string      `json:"roles,omitempty"`
-	Permissions          []string      `json:"permissions,omitempty"`
-	Impersonator         *Impersonator `json:"impersonator,omitempty"`
-	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+	User                 *workos.User         `json:"user"`
+	SessionID            string               `json:"sessionId,omitempty"`
+	OrganizationID       string               `json:"organizationId,omitempty"`
+	Role                 string               `json:"role,omitempty"`
+	Roles                []string             `json:"roles,omitempty"`
+	Permissions          []string             `json:"permissions,omitempty"`
+	Impersonator         *workos.Impersonator `json:"impersonator,omitempty"`
+	AuthenticationMethod string               `json:"authenticationMethod,omitempty"`
 }
 
 // SessionHandler answers {"user": …, "sessionId": …, …} for the signed-in

@@ -1,6 +1,7 @@
-package authkit_test
+package middleware_test
 
 import (
+	"github.com/goconvex/convex/customjwt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,9 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
-	"github.com/goconvex/convex/authkit/iron"
+	"github.com/goconvex/convex/authkit/middleware"
+	"github.com/goconvex/convex/authkit/workos"
+	"github.com/goconvex/convex/internal/iron"
 )
 
 // A returnTo that a browser would resolve to another site never becomes a
@@ -79,8 +81,10 @@ func TestPublicPathsMatchCleanedPath(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "public"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "public", "a.txt"), []byte("public"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("secret"), 0o644))
-	m, err := authkit.NewMiddleware(authkit.MiddlewareConfig{
-		ClientID: "client_x", RedirectURI: mwCallback, CookiePassword: mwCookiePW,
+	m, err := middleware.New(middleware.Config{
+		WorkOS:               workos.Config{ClientID: "client_x"},
+		RedirectURI:          mwCallback,
+		CookiePassword:       mwCookiePW,
 		UnauthenticatedPaths: []string{"/public/*"},
 	})
 	require.NoError(t, err)
@@ -136,16 +140,16 @@ func TestSignOutNeedsSameOriginPost(t *testing.T) {
 // The session cookie's seal expires with the cookie; a seal without an
 // expiry is refused.
 func TestSessionSealExpires(t *testing.T) {
-	w := newMwWeb(t, nil, func(c *authkit.MiddlewareConfig) { c.CookieMaxAge = time.Hour })
+	w := newMwWeb(t, nil, func(c *middleware.Config) { c.CookieMaxAge = time.Hour })
 	w.signIn("/")
-	sealed := w.jar[authkit.DefaultCookieName]
+	sealed := w.jar[middleware.DefaultCookieName]
 	exp, ok := iron.Expiry(sealed)
 	require.True(t, ok, "the seal carries an expiry")
 	assert.WithinDuration(t, w.clk.Now().Add(time.Hour), exp, 2*time.Second)
 
 	// A copy kept past the cookie's life does not open.
 	w.clk.Advance(time.Hour + iron.TimestampSkew + time.Second)
-	r := w.doWith(map[string]string{authkit.DefaultCookieName: sealed}, "GET", "/private", mwHTML, false)
+	r := w.doWith(map[string]string{middleware.DefaultCookieName: sealed}, "GET", "/private", mwHTML, false)
 	assert.Equal(t, http.StatusFound, r.StatusCode)
 	assert.True(t, mwDeletesSession(r))
 
@@ -153,7 +157,7 @@ func TestSessionSealExpires(t *testing.T) {
 	s := w.session()
 	forever, err := iron.Seal(mwCookiePW, map[string]any{"accessToken": s.AccessToken, "refreshToken": s.RefreshToken, "user": map[string]any{"id": authkittest.DemoUser.ID}}, 0)
 	require.NoError(t, err)
-	r = w.doWith(map[string]string{authkit.DefaultCookieName: forever}, "GET", "/private", mwHTML, false)
+	r = w.doWith(map[string]string{middleware.DefaultCookieName: forever}, "GET", "/private", mwHTML, false)
 	assert.Equal(t, http.StatusFound, r.StatusCode)
 	assert.True(t, mwDeletesSession(r))
 }
@@ -165,13 +169,13 @@ func TestMiddlewareRefusesPlainHTTP(t *testing.T) {
 		{"http://api.workos.example", "https://app.test/callback"},
 		{"https://api.workos.com", "http://app.test/callback"},
 	} {
-		_, err := authkit.NewMiddleware(authkit.MiddlewareConfig{ClientID: "client_x", APIBase: c.base, RedirectURI: c.redirect, CookiePassword: mwCookiePW})
-		var ce *authkit.ConfigError
+		_, err := middleware.New(middleware.Config{WorkOS: workos.Config{ClientID: "client_x", APIBase: c.base}, RedirectURI: c.redirect, CookiePassword: mwCookiePW})
+		var ce *workos.ConfigError
 		require.ErrorAs(t, err, &ce, c)
 		assert.Contains(t, ce.Problem, "plain http")
 	}
 	for _, base := range []string{"http://127.0.0.1:3211", "http://localhost:3211", "http://[::1]:3211", "http://127.9.9.9"} {
-		_, err := authkit.NewMiddleware(authkit.MiddlewareConfig{ClientID: "client_x", APIBase: base, RedirectURI: "http://localhost:3000/callback", CookiePassword: mwCookiePW})
+		_, err := middleware.New(middleware.Config{WorkOS: workos.Config{ClientID: "client_x", APIBase: base}, RedirectURI: "http://localhost:3000/callback", CookiePassword: mwCookiePW})
 		assert.NoError(t, err, base)
 	}
 }
@@ -189,13 +193,13 @@ func TestMiddlewareConfigFailureIsNoRefreshStorm(t *testing.T) {
 		name   string
 		opts   []authkittest.Option
 		fault  bool // the key set cannot be fetched
-		reason authkit.VerifyReason
+		reason customjwt.Reason
 		status int
 		level  string
 	}{
-		{"custom auth domain issuer", []authkittest.Option{authkittest.WithIssuerMode("https://auth.example.com")}, false, authkit.ReasonNoAuthProvider, http.StatusInternalServerError, "ERROR"},
-		{"legacy issuer without aud", []authkittest.Option{authkittest.WithIssuerMode("https://api.workos.com/")}, false, authkit.ReasonInvalidAudience, http.StatusInternalServerError, "ERROR"},
-		{"key set never fetched", nil, true, authkit.ReasonJWKSUnavailable, http.StatusServiceUnavailable, "WARN"},
+		{"custom auth domain issuer", []authkittest.Option{authkittest.WithIssuerMode("https://auth.example.com")}, false, customjwt.ReasonNoAuthProvider, http.StatusInternalServerError, "ERROR"},
+		{"legacy issuer without aud", []authkittest.Option{authkittest.WithIssuerMode("https://api.workos.com/")}, false, customjwt.ReasonInvalidAudience, http.StatusInternalServerError, "ERROR"},
+		{"key set never fetched", nil, true, customjwt.ReasonJWKSUnavailable, http.StatusServiceUnavailable, "WARN"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := newMwWeb(t, c.opts)
@@ -235,9 +239,8 @@ func TestMiddlewareConfigFailureIsNoRefreshStorm(t *testing.T) {
 func TestMiddlewareRefreshedTokenIsVerified(t *testing.T) {
 	other := authkittest.NewServer() // same client id and issuer, other keys
 	t.Cleanup(other.Close)
-	w := newMwWeb(t, nil, func(c *authkit.MiddlewareConfig) {
-		c.Verifier = authkit.NewVerifier(authkit.ConvexProviders(c.ClientID),
-			authkit.WithJWKSBaseURL(other.URL()), authkit.WithVerifierClock(c.Now))
+	w := newMwWeb(t, nil, func(c *middleware.Config) {
+		c.Verifier = customjwt.NewVerifier(customjwt.Config{Providers: workos.Config{ClientID: c.WorkOS.ClientID, APIBase: other.URL()}.ConvexProviders()})
 	})
 	r := w.signIn("/")
 	require.Equal(t, http.StatusTemporaryRedirect, r.StatusCode)

@@ -1,8 +1,7 @@
-//go:build !js
-
-package authkit
+package middleware
 
 import (
+	"github.com/goconvex/convex/authkit"
 	"testing"
 	"time"
 )
@@ -31,7 +30,7 @@ func TestMatchPath(t *testing.T) {
 
 func TestDue(t *testing.T) {
 	iat := time.Unix(1_000_000, 0)
-	tok := func(life time.Duration) *Token { return &Token{IssuedAt: iat, Expiry: iat.Add(life)} }
+	tok := func(life time.Duration) *authkit.Token { return &authkit.Token{IssuedAt: iat, Expiry: iat.Add(life)} }
 	for _, c := range []struct {
 		buffer time.Duration
 		life   time.Duration
@@ -50,7 +49,7 @@ func TestDue(t *testing.T) {
 		{-1, time.Hour, time.Hour, true},
 		{5 * time.Minute, time.Hour, 55 * time.Minute, true},
 	} {
-		m := &Middleware{cfg: MiddlewareConfig{RefreshBuffer: c.buffer}}
+		m := &Middleware{cfg: Config{RefreshBuffer: c.buffer}}
 		if got := m.due(tok(c.life), iat.Add(c.at)); got != c.want {
 			t.Errorf("buffer %v, life %v, at %v: due = %v, want %v", c.buffer, c.life, c.at, got, c.want)
 		}

@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package middleware
 
 import (
 	"context"
@@ -10,27 +8,35 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/goconvex/convex/authkit/iron"
+	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/internal/httpsurl"
+	"github.com/goconvex/convex/authkit/workos"
+	"github.com/goconvex/convex/customjwt"
+	"github.com/goconvex/convex/internal/iron"
 )
 
-// MiddlewareConfig configures the server-side AuthKit session of a Go web
-// server: the net/http port of authkit-nextjs's middleware and route
-// handlers (spec §6).
-type MiddlewareConfig struct {
-	// ClientID is WORKOS_CLIENT_ID. Required.
-	ClientID string
-	// APIKey is WORKOS_API_KEY, sent as client_secret on the code and
-	// refresh grants when set (confidential client + PKCE, as
-	// authkit-nextjs does).
-	APIKey string
-	// APIBase is the WorkOS API (DefaultAPIBase when empty): https, or
-	// http on a loopback host.
-	APIBase string
+// Environment variable names of the middleware's own settings, as
+// authkit-nextjs reads them.
+const (
+	EnvRedirectURI    = "WORKOS_REDIRECT_URI"
+	EnvCookiePassword = "WORKOS_COOKIE_PASSWORD"
+)
+
+// Config configures the server-side AuthKit session of a Go web server:
+// the net/http port of authkit-nextjs's middleware and route handlers
+// (docs/auth.md, "Middleware").
+type Config struct {
+	// WorkOS is the environment: ClientID (required), APIKey (sent as
+	// client_secret on the code and refresh grants when set: a
+	// confidential client + PKCE, as authkit-nextjs does), APIBase, and
+	// the HTTPClient that calls the API and fetches the key set.
+	WorkOS workos.Config
 	// RedirectURI is WORKOS_REDIRECT_URI, the absolute URL of the callback
 	// handler: https, or http on a loopback host. Required. Its path is
 	// always public; its origin is the app's (sign-out accepts only
@@ -71,8 +77,8 @@ type MiddlewareConfig struct {
 	// authkit-nextjs does with the JWKS: signature (RS256, key by kid),
 	// expiry, and here also issuer and audience; a refreshed token is
 	// checked too. No token that fails is served. nil: a Verifier for
-	// ConvexProviders(ClientID) that fetches the key set from APIBase with
-	// HTTPClient and reads Now.
+	// WorkOS.ConvexProviders(), with the key set fetched from the API base
+	// with WorkOS.HTTPClient.
 	//
 	// A token that expired or is damaged is refreshed. A failure no
 	// refresh can fix — an issuer or audience the Verifier does not accept
@@ -80,17 +86,23 @@ type MiddlewareConfig struct {
 	// WorkOS has just issued that still fails — is logged once at ERROR
 	// with the fix and answered 500 auth_misconfigured, without refreshing;
 	// a key set that cannot be fetched is logged at WARN and answered 503.
-	Verifier *Verifier
+	Verifier *customjwt.Verifier
 
 	// Debug logs each decision (never a token) at Info level instead of
 	// Debug.
 	Debug bool
 	// Logger receives the log (nowhere when nil).
 	Logger *slog.Logger
-	// HTTPClient calls the WorkOS API (a client with a 30 s timeout when nil).
-	HTTPClient *http.Client
-	// Now reads the clock (time.Now when nil).
-	Now func() time.Time
+}
+
+// ConfigFromEnv reads WorkOS (workos.ConfigFromEnv), RedirectURI and
+// CookiePassword from the environment.
+func ConfigFromEnv() Config {
+	return Config{
+		WorkOS:         workos.ConfigFromEnv(),
+		RedirectURI:    strings.TrimSpace(os.Getenv(EnvRedirectURI)),
+		CookiePassword: os.Getenv(EnvCookiePassword),
+	}
 }
 
 // Middleware keeps the server-side AuthKit session of a web server in an
@@ -100,20 +112,18 @@ type MiddlewareConfig struct {
 //
 // A Middleware is safe for concurrent use. Nothing it logs contains a token.
 type Middleware struct {
-	cfg         MiddlewareConfig
-	apiBase     string
+	cfg         Config
 	redirectURL *url.URL
 	jar         cookieJar
-	hc          *http.Client
-	now         func() time.Time
+	now         func() time.Time // time.Now; tests replace it
 	log         *slog.Logger
 	logLevel    slog.Level
-	verifier    *Verifier
+	verifier    *customjwt.Verifier
 
 	mu         sync.Mutex
 	flights    map[[32]byte]*refreshFlight
-	reported   map[VerifyReason]bool // verification failures logged loudly once
-	freshFails map[VerifyReason]bool // reasons tokens fresh from WorkOS failed with
+	reported   map[customjwt.Reason]bool // verification failures logged loudly once
+	freshFails map[customjwt.Reason]bool // reasons tokens fresh from WorkOS failed with
 }
 
 // refreshFlight is one refresh of one refresh token, shared by every
@@ -122,7 +132,7 @@ type Middleware struct {
 // one: it gets the same rotated pair instead of a second rotation).
 type refreshFlight struct {
 	done chan struct{}
-	resp *authenticateResponse
+	resp *workos.StoredSession
 	err  error
 	at   time.Time // when it finished
 }
@@ -133,59 +143,47 @@ const (
 	refreshFloor     = 15 * time.Second
 )
 
-// NewMiddleware checks cfg and returns a Middleware.
-func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
+// New checks cfg and returns a Middleware.
+func New(cfg Config) (*Middleware, error) {
+	return newMiddleware(cfg, time.Now)
+}
+
+func newMiddleware(cfg Config, now func() time.Time) (*Middleware, error) {
 	var errs []error
-	if cfg.ClientID == "" {
-		errs = append(errs, &ConfigError{Var: EnvClientID, Problem: "is required"})
+	if cfg.WorkOS.ClientID == "" {
+		errs = append(errs, &workos.ConfigError{Var: workos.EnvClientID, Problem: "is required"})
 	}
 	u, err := url.Parse(cfg.RedirectURI)
 	if cfg.RedirectURI == "" || err != nil || !u.IsAbs() || u.Host == "" {
-		errs = append(errs, &ConfigError{Var: EnvRedirectURI, Problem: "must be an absolute URL"})
-	} else if err := checkHTTPS(cfg.RedirectURI); err != nil {
+		errs = append(errs, &workos.ConfigError{Var: EnvRedirectURI, Problem: "must be an absolute URL"})
+	} else if err := httpsurl.Check(cfg.RedirectURI); err != nil {
 		// The session cookie would travel in clear text.
-		errs = append(errs, &ConfigError{Var: EnvRedirectURI, Problem: err.Error()})
+		errs = append(errs, &workos.ConfigError{Var: EnvRedirectURI, Problem: err.Error()})
 	}
 	if err := iron.CheckPassword(cfg.CookiePassword); err != nil {
-		errs = append(errs, &ConfigError{Var: EnvCookiePassword, Problem: fmt.Sprintf("must be at least %d characters", iron.MinPasswordLength)})
+		errs = append(errs, &workos.ConfigError{Var: EnvCookiePassword, Problem: fmt.Sprintf("must be at least %d characters", iron.MinPasswordLength)})
 	}
-	base := cfg.APIBase
-	if base == "" {
-		base = DefaultAPIBase
-	}
-	if err := checkHTTPS(base); err != nil {
-		errs = append(errs, &ConfigError{Var: EnvAPIBase, Problem: err.Error()})
+	if err := httpsurl.Check(cfg.WorkOS.APIBaseOrDefault()); err != nil {
+		errs = append(errs, &workos.ConfigError{Var: workos.EnvAPIBase, Problem: err.Error()})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	m := &Middleware{
 		cfg:         cfg,
-		apiBase:     strings.TrimRight(base, "/"),
 		redirectURL: u,
-		hc:          cfg.HTTPClient,
-		now:         cfg.Now,
+		now:         now,
 		log:         cfg.Logger,
 		flights:     map[[32]byte]*refreshFlight{},
-		reported:    map[VerifyReason]bool{},
-		freshFails:  map[VerifyReason]bool{},
-	}
-	if m.hc == nil {
-		m.hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	if m.now == nil {
-		m.now = time.Now
+		reported:    map[customjwt.Reason]bool{},
+		freshFails:  map[customjwt.Reason]bool{},
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
 	m.verifier = cfg.Verifier
 	if m.verifier == nil {
-		opts := []VerifierOption{WithJWKSClient(m.hc), WithVerifierClock(m.now)}
-		if m.apiBase != DefaultAPIBase {
-			opts = append(opts, WithJWKSBaseURL(m.apiBase))
-		}
-		m.verifier = NewVerifier(ConvexProviders(cfg.ClientID), opts...)
+		m.verifier = customjwt.NewVerifier(customjwt.Config{Providers: cfg.WorkOS.ConvexProviders(), HTTPClient: cfg.WorkOS.HTTPClient})
 	}
 	m.logLevel = slog.LevelDebug
 	if cfg.Debug {
@@ -208,19 +206,24 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 	return m, nil
 }
 
+// apiBase is the WorkOS API base, without trailing slashes.
+func (m *Middleware) apiBase() string {
+	return strings.TrimRight(m.cfg.WorkOS.APIBaseOrDefault(), "/")
+}
+
 func (m *Middleware) debug(msg string, args ...any) {
 	m.log.Log(context.Background(), m.logLevel, "authkit: "+msg, args...)
 }
 
-// WebSession is the signed-in user of a request, as the middleware found
+// Session is the signed-in user of a request, as the middleware found
 // (and possibly refreshed) it: what authkit-nextjs's withAuth returns.
-type WebSession struct {
+type Session struct {
 	// User is the signed-in user.
-	User *User
+	User *workos.User
 	// AccessToken is the current access token (a JWT). Never log it.
 	AccessToken string
 	// Token holds the access token's parsed claims.
-	Token *Token
+	Token *authkit.Token
 	// SessionID is the sid claim.
 	SessionID string
 	// OrganizationID is the org_id claim ("" without an organization).
@@ -230,7 +233,7 @@ type WebSession struct {
 	Roles       []string
 	Permissions []string
 	// Impersonator is set when an admin impersonates the user.
-	Impersonator *Impersonator
+	Impersonator *workos.Impersonator
 	// AuthenticationMethod is how the user signed in ("Password", …).
 	AuthenticationMethod string
 	// Refreshed reports whether the middleware refreshed the token while
@@ -244,14 +247,14 @@ type ctxKey struct{}
 
 // requestAuth is what the middleware leaves in the request context.
 type requestAuth struct {
-	session       *WebSession
+	session       *Session
 	transient     error          // a refresh failed temporarily and no valid token is left
 	misconfigured *misconfigured // the Verifier refuses WorkOS's tokens: 500
 }
 
 // SessionFromContext returns the session the middleware found for the
 // request, or nil when the user is signed out or the middleware did not run.
-func SessionFromContext(ctx context.Context) *WebSession {
+func SessionFromContext(ctx context.Context) *Session {
 	if ra, ok := ctx.Value(ctxKey{}).(*requestAuth); ok {
 		return ra.session
 	}
@@ -259,7 +262,7 @@ func SessionFromContext(ctx context.Context) *WebSession {
 }
 
 // UserFromRequest returns the signed-in user of r, or nil.
-func UserFromRequest(r *http.Request) *User {
+func UserFromRequest(r *http.Request) *workos.User {
 	if s := SessionFromContext(r.Context()); s != nil {
 		return s.User
 	}
@@ -267,7 +270,7 @@ func UserFromRequest(r *http.Request) *User {
 }
 
 // Handler wraps next: it reads the session cookie, verifies its access
-// token (MiddlewareConfig.Verifier), refreshes it when it fails to verify,
+// token (Config.Verifier), refreshes it when it fails to verify,
 // has expired or is due (re-sealing the cookie), puts the session in the
 // request context (SessionFromContext), and keeps signed-out users off
 // protected paths: a GET asking for HTML is redirected to sign in (and comes
@@ -276,7 +279,7 @@ func UserFromRequest(r *http.Request) *User {
 // an expiry) or whose refresh token was rejected is deleted and the request
 // treated as signed out; a temporary WorkOS failure with no valid token left
 // gives 503 on a protected path and keeps the cookie; tokens the Verifier
-// refuses whatever their freshness (MiddlewareConfig.Verifier) give 500 on
+// refuses whatever their freshness (Config.Verifier) give 500 on
 // a protected path. Paths are matched against UnauthenticatedPaths
 // cleaned, as file servers resolve them ("/public/../secret" is
 // "/secret").
@@ -329,7 +332,7 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	if sc == nil {
 		return &requestAuth{}
 	}
-	tok, terr := ParseToken(sc.AccessToken)
+	tok, terr := authkit.ParseToken(sc.AccessToken)
 	if terr == nil && sc.User != nil && sc.User.ID != "" && tok.Subject != "" && sc.User.ID != tok.Subject {
 		m.debug("session cookie's user does not match its token; signed out")
 		m.jar.deleteSession(w)
@@ -337,7 +340,7 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	}
 	verified := terr == nil
 	if verified {
-		if _, err := m.verifier.Verify(r.Context(), sc.AccessToken); err != nil {
+		if _, err := m.verifier.VerifyAt(r.Context(), sc.AccessToken, m.now()); err != nil {
 			verified = false
 			verdict, reason := classifyVerifyError(err)
 			if verdict == verdictRefresh && m.stuck(reason) {
@@ -362,7 +365,7 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	}
 	resp, err := m.refresh(r.Context(), sc.RefreshToken, orgOf(tok))
 	if err != nil {
-		if ae, ok := errors.AsType[*APIError](err); ok && !ae.Transient() {
+		if ae, ok := errors.AsType[*workos.APIError](err); ok && !ae.Transient() {
 			m.debug("refresh token rejected; signed out", "status", ae.Status, "code", ae.Code)
 			m.jar.deleteSession(w)
 			return &requestAuth{}
@@ -392,13 +395,13 @@ func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request, force 
 	if err := m.jar.setSession(w, nsc); err != nil {
 		return &requestAuth{transient: err}
 	}
-	ntok, err := ParseToken(resp.AccessToken)
+	ntok, err := authkit.ParseToken(resp.AccessToken)
 	if err != nil {
-		m.reportVerifyFailure(slog.LevelError, ReasonMalformed, err)
-		m.setStuck(ReasonMalformed, true)
-		return &requestAuth{misconfigured: &misconfigured{reason: ReasonMalformed, err: err}}
+		m.reportVerifyFailure(slog.LevelError, customjwt.ReasonMalformed, err)
+		m.setStuck(customjwt.ReasonMalformed, true)
+		return &requestAuth{misconfigured: &misconfigured{reason: customjwt.ReasonMalformed, err: err}}
 	}
-	if _, err := m.verifier.Verify(r.Context(), resp.AccessToken); err != nil {
+	if _, err := m.verifier.VerifyAt(r.Context(), resp.AccessToken, m.now()); err != nil {
 		verdict, reason := classifyVerifyError(err)
 		if verdict == verdictUnavailable {
 			m.reportVerifyFailure(slog.LevelWarn, reason, err)
@@ -422,7 +425,7 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func orgOf(t *Token) string {
+func orgOf(t *authkit.Token) string {
 	if t == nil {
 		return ""
 	}
@@ -430,7 +433,7 @@ func orgOf(t *Token) string {
 }
 
 // due reports whether tok should be refreshed now.
-func (m *Middleware) due(tok *Token, now time.Time) bool {
+func (m *Middleware) due(tok *authkit.Token, now time.Time) bool {
 	if !now.Before(tok.Expiry) {
 		return true
 	}
@@ -452,8 +455,8 @@ func (m *Middleware) due(tok *Token, now time.Time) bool {
 	return !now.Before(tok.Expiry.Add(-b))
 }
 
-func webSession(sc *sessionCookie, tok *Token, refreshed bool) *WebSession {
-	s := &WebSession{
+func webSession(sc *sessionCookie, tok *authkit.Token, refreshed bool) *Session {
+	s := &Session{
 		User:                 sc.User.user(),
 		AccessToken:          sc.AccessToken,
 		Token:                tok,
@@ -485,7 +488,7 @@ func strings_(v any) []string {
 
 // refresh exchanges refreshToken once for every concurrent caller (and for
 // callers within refreshResultTTL after), so a token is rotated once.
-func (m *Middleware) refresh(ctx context.Context, refreshToken, org string) (*authenticateResponse, error) {
+func (m *Middleware) refresh(ctx context.Context, refreshToken, org string) (*workos.StoredSession, error) {
 	key := sha256.Sum256([]byte(refreshToken))
 	now := m.now()
 	m.mu.Lock()
@@ -507,10 +510,7 @@ func (m *Middleware) refresh(ctx context.Context, refreshToken, org string) (*au
 			// lose a rotation WorkOS already made.
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 			defer cancel()
-			resp, err := postAuthenticate(fctx, m.hc, m.apiBase, refreshRequest{
-				ClientID: m.cfg.ClientID, GrantType: "refresh_token", RefreshToken: refreshToken,
-				OrganizationID: org, ClientSecret: m.cfg.APIKey,
-			}, m.now)
+			resp, err := workos.Refresh(fctx, m.cfg.WorkOS, refreshToken, org)
 			m.mu.Lock()
 			f.resp, f.err, f.at = resp, err, m.now()
 			if err != nil {
@@ -525,7 +525,7 @@ func (m *Middleware) refresh(ctx context.Context, refreshToken, org string) (*au
 	case <-f.done:
 		return f.resp, f.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrTransient, ctx.Err())
+		return nil, fmt.Errorf("%w: %w", authkit.ErrTransient, ctx.Err())
 	}
 }
 

@@ -1,4 +1,4 @@
-package authkit_test
+package middleware_test
 
 import (
 	"bytes"
@@ -21,7 +21,9 @@ import (
 
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
-	"github.com/goconvex/convex/authkit/iron"
+	"github.com/goconvex/convex/authkit/middleware"
+	"github.com/goconvex/convex/authkit/workos"
+	"github.com/goconvex/convex/internal/iron"
 )
 
 const (
@@ -49,13 +51,13 @@ type mwWeb struct {
 	t    *testing.T
 	clk  *mwClock
 	ak   *authkittest.Server
-	m    *authkit.Middleware
+	m    *middleware.Middleware
 	h    http.Handler
 	jar  map[string]string
 	logs *bytes.Buffer
 }
 
-func newMwWeb(t *testing.T, akOpts []authkittest.Option, mod ...func(*authkit.MiddlewareConfig)) *mwWeb {
+func newMwWeb(t *testing.T, akOpts []authkittest.Option, mod ...func(*middleware.Config)) *mwWeb {
 	t.Helper()
 	clk := &mwClock{t: time.Now().Truncate(time.Second)}
 	opts := append([]authkittest.Option{
@@ -68,20 +70,18 @@ func newMwWeb(t *testing.T, akOpts []authkittest.Option, mod ...func(*authkit.Mi
 	t.Cleanup(ak.Close)
 	logs := &bytes.Buffer{}
 	var logMu sync.Mutex
-	cfg := authkit.MiddlewareConfig{
-		ClientID:             ak.ClientID(),
-		APIBase:              ak.URL(),
+	cfg := middleware.Config{
+		WorkOS:               workos.Config{ClientID: ak.ClientID(), APIBase: ak.URL()},
 		RedirectURI:          mwCallback,
 		CookiePassword:       mwCookiePW,
 		UnauthenticatedPaths: []string{"/", "/public/*", "/auth/*"},
 		Debug:                true,
 		Logger:               slog.New(slog.NewTextHandler(mwLockedWriter{&logMu, logs}, nil)),
-		Now:                  clk.Now,
 	}
 	for _, f := range mod {
 		f(&cfg)
 	}
-	m, err := authkit.NewMiddleware(cfg)
+	m, err := middleware.NewWithClock(cfg, clk.Now)
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("GET /auth/sign-in", m.SignInHandler())
@@ -91,7 +91,7 @@ func newMwWeb(t *testing.T, akOpts []authkittest.Option, mod ...func(*authkit.Mi
 	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 	mux.Handle("GET /auth/session", m.SessionHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if u := authkit.UserFromRequest(r); u != nil {
+		if u := middleware.UserFromRequest(r); u != nil {
 			io.WriteString(w, "hello "+u.Email)
 			return
 		}
@@ -178,20 +178,20 @@ func (w *mwWeb) session() (s struct {
 	} `json:"user"`
 }) {
 	w.t.Helper()
-	require.NoError(w.t, iron.Unseal(w.jar[authkit.DefaultCookieName], mwCookiePW, &s))
+	require.NoError(w.t, iron.Unseal(w.jar[middleware.DefaultCookieName], mwCookiePW, &s))
 	return s
 }
 
 var mwHTML = map[string]string{"Accept": "text/html,application/xhtml+xml"}
 
 func TestMiddlewareConfig(t *testing.T) {
-	_, err := authkit.NewMiddleware(authkit.MiddlewareConfig{ClientID: "client_x", RedirectURI: mwCallback, CookiePassword: "too short"})
-	var ce *authkit.ConfigError
+	_, err := middleware.New(middleware.Config{WorkOS: workos.Config{ClientID: "client_x"}, RedirectURI: mwCallback, CookiePassword: "too short"})
+	var ce *workos.ConfigError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, authkit.EnvCookiePassword, ce.Var)
-	_, err = authkit.NewMiddleware(authkit.MiddlewareConfig{ClientID: "client_x", RedirectURI: "/callback", CookiePassword: mwCookiePW})
+	assert.Equal(t, middleware.EnvCookiePassword, ce.Var)
+	_, err = middleware.New(middleware.Config{WorkOS: workos.Config{ClientID: "client_x"}, RedirectURI: "/callback", CookiePassword: mwCookiePW})
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, authkit.EnvRedirectURI, ce.Var)
+	assert.Equal(t, middleware.EnvRedirectURI, ce.Var)
 }
 
 func TestMiddlewarePublicAndProtected(t *testing.T) {
@@ -239,7 +239,7 @@ func TestMiddlewareSignInFlow(t *testing.T) {
 	}
 	var sc *http.Cookie
 	for _, c := range r.Cookies() {
-		if c.Name == authkit.DefaultCookieName {
+		if c.Name == middleware.DefaultCookieName {
 			sc = c
 		}
 	}
@@ -247,7 +247,7 @@ func TestMiddlewareSignInFlow(t *testing.T) {
 	assert.True(t, sc.HttpOnly)
 	assert.Equal(t, http.SameSiteLaxMode, sc.SameSite)
 	assert.Equal(t, "/", sc.Path)
-	assert.Equal(t, int(authkit.DefaultCookieMaxAge/time.Second), sc.MaxAge)
+	assert.Equal(t, int(middleware.DefaultCookieMaxAge/time.Second), sc.MaxAge)
 	s := w.session()
 	assert.Equal(t, authkittest.DemoUser.ID, s.User.ID)
 	assert.Equal(t, "Demo", s.User.FirstName)
@@ -265,7 +265,7 @@ func TestMiddlewareSignInFlow(t *testing.T) {
 
 	r = w.do("GET", "/auth/session", nil)
 	var info struct {
-		User      *authkit.User
+		User      *workos.User
 		SessionID string
 	}
 	require.NoError(t, json.NewDecoder(r.Body).Decode(&info))
@@ -306,7 +306,7 @@ func TestCallbackRejectsBadState(t *testing.T) {
 	resp = w.do("GET", loc.RequestURI(), nil)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Contains(t, mwBody(resp), "oauth_state_mismatch")
-	_, signedIn := w.jar[authkit.DefaultCookieName]
+	_, signedIn := w.jar[middleware.DefaultCookieName]
 	assert.False(t, signedIn)
 	assert.Equal(t, before, w.ak.Requests(authkittest.RouteAuthenticate), "no code exchange")
 
@@ -355,7 +355,7 @@ func TestMiddlewareRefreshRotatesCookie(t *testing.T) {
 	assert.NotEqual(t, second.RefreshToken, third.RefreshToken)
 
 	// The first cookie's refresh token is long retired: signed out.
-	stale := map[string]string{authkit.DefaultCookieName: mwSealed(t, first.AccessToken, first.RefreshToken)}
+	stale := map[string]string{middleware.DefaultCookieName: mwSealed(t, first.AccessToken, first.RefreshToken)}
 	r = w.doWith(stale, "GET", "/private", mwHTML, false)
 	assert.Equal(t, http.StatusFound, r.StatusCode)
 	assert.True(t, mwDeletesSession(r))
@@ -369,7 +369,7 @@ func mwSealed(t *testing.T, at, rt string) string {
 
 func mwDeletesSession(r *http.Response) bool {
 	for _, c := range r.Cookies() {
-		if c.Name == authkit.DefaultCookieName && c.MaxAge < 0 {
+		if c.Name == middleware.DefaultCookieName && c.MaxAge < 0 {
 			return true
 		}
 	}
@@ -397,7 +397,7 @@ func TestMiddlewareParallelRefreshOnce(t *testing.T) {
 	// Slow the issuer down so that the requests overlap.
 	w.ak.Fault(authkittest.RouteAuthenticate, authkittest.Fault{Latency: 200 * time.Millisecond})
 
-	jar := map[string]string{authkit.DefaultCookieName: w.jar[authkit.DefaultCookieName]}
+	jar := map[string]string{middleware.DefaultCookieName: w.jar[middleware.DefaultCookieName]}
 	const parallel = 4
 	var wg sync.WaitGroup
 	resps := make([]*http.Response, parallel)
@@ -418,7 +418,7 @@ func TestMiddlewareParallelRefreshOnce(t *testing.T) {
 	for _, r := range resps {
 		require.Equal(t, http.StatusOK, r.StatusCode)
 		for _, c := range r.Cookies() {
-			if c.Name == authkit.DefaultCookieName {
+			if c.Name == middleware.DefaultCookieName {
 				var s struct{ RefreshToken string }
 				require.NoError(t, iron.Unseal(c.Value, mwCookiePW, &s))
 				rts = append(rts, s.RefreshToken)
@@ -435,7 +435,7 @@ func TestMiddlewareParallelRefreshOnce(t *testing.T) {
 func TestMiddlewareBadCookiesAreSignedOut(t *testing.T) {
 	w := newMwWeb(t, nil)
 	w.signIn("/")
-	good := w.jar[authkit.DefaultCookieName]
+	good := w.jar[middleware.DefaultCookieName]
 	f := strings.Split(good, "*")
 	f[4] = "A" + f[4][1:]
 	if f[4] == strings.Split(good, "*")[4] {
@@ -454,7 +454,7 @@ func TestMiddlewareBadCookiesAreSignedOut(t *testing.T) {
 		"no tokens":      noTokens,
 		"bad token":      junkToken,
 	} {
-		jar := map[string]string{authkit.DefaultCookieName: v}
+		jar := map[string]string{middleware.DefaultCookieName: v}
 		r := w.doWith(jar, "GET", "/private", mwHTML, false)
 		assert.Equal(t, http.StatusFound, r.StatusCode, name)
 		assert.True(t, mwDeletesSession(r), name)
@@ -497,7 +497,7 @@ func TestMiddlewareVerifiesAccessToken(t *testing.T) {
 		// With a good refresh token: refreshed, the real user back.
 		w.logs.Reset()
 		rt := w.session().RefreshToken
-		jar := map[string]string{authkit.DefaultCookieName: mwSealed(t, at, rt)}
+		jar := map[string]string{middleware.DefaultCookieName: mwSealed(t, at, rt)}
 		r := w.doWith(jar, "GET", "/auth/token", nil, true)
 		require.Equal(t, http.StatusOK, r.StatusCode, reason)
 		body := mwBody(r)
@@ -509,7 +509,7 @@ func TestMiddlewareVerifiesAccessToken(t *testing.T) {
 
 		// With WorkOS down: not served (503), the cookie kept.
 		w.ak.Fault(authkittest.RouteAuthenticate, authkittest.Fault{Status: 503})
-		jar = map[string]string{authkit.DefaultCookieName: mwSealed(t, at, w.session().RefreshToken)}
+		jar = map[string]string{middleware.DefaultCookieName: mwSealed(t, at, w.session().RefreshToken)}
 		r = w.doWith(jar, "GET", "/private", mwHTML, false)
 		assert.Equal(t, http.StatusServiceUnavailable, r.StatusCode, reason)
 		assert.False(t, mwDeletesSession(r), reason)
@@ -518,7 +518,7 @@ func TestMiddlewareVerifiesAccessToken(t *testing.T) {
 		w.ak.ClearFaults()
 
 		// With a refresh token WorkOS does not know: signed out.
-		jar = map[string]string{authkit.DefaultCookieName: mwSealed(t, at, "not-a-refresh-token")}
+		jar = map[string]string{middleware.DefaultCookieName: mwSealed(t, at, "not-a-refresh-token")}
 		r = w.doWith(jar, "GET", "/private", mwHTML, false)
 		assert.Equal(t, http.StatusFound, r.StatusCode, reason)
 		assert.True(t, mwDeletesSession(r), reason)
@@ -535,7 +535,7 @@ func TestMiddlewareSignOut(t *testing.T) {
 	r := w.do("POST", "/auth/sign-out?returnTo=/bye", mwSameOrigin)
 	require.Equal(t, http.StatusSeeOther, r.StatusCode)
 	assert.True(t, mwDeletesSession(r))
-	_, ok := w.jar[authkit.DefaultCookieName]
+	_, ok := w.jar[middleware.DefaultCookieName]
 	assert.False(t, ok)
 	loc, err := url.Parse(r.Header.Get("Location"))
 	require.NoError(t, err)
@@ -566,7 +566,7 @@ func TestMiddlewareEndedSessionSignsOut(t *testing.T) {
 	w.clk.Advance(10 * time.Minute)
 	r := w.do("GET", "/private", mwHTML)
 	assert.Equal(t, http.StatusFound, r.StatusCode)
-	_, ok := w.jar[authkit.DefaultCookieName]
+	_, ok := w.jar[middleware.DefaultCookieName]
 	assert.False(t, ok, "cookie deleted after invalid_grant")
 }
 

@@ -1,11 +1,10 @@
-//go:build !js
-
-package authkit
+package middleware
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/goconvex/convex/customjwt"
 	"log/slog"
 )
 
@@ -31,41 +30,41 @@ const (
 )
 
 // classifyVerifyError sorts a Verifier error, and names its reason.
-func classifyVerifyError(err error) (verifyVerdict, VerifyReason) {
-	ve, ok := errors.AsType[*VerifyError](err)
+func classifyVerifyError(err error) (verifyVerdict, customjwt.Reason) {
+	ve, ok := errors.AsType[*customjwt.Error](err)
 	if !ok {
-		return verdictUnavailable, ReasonJWKSUnavailable
+		return verdictUnavailable, customjwt.ReasonJWKSUnavailable
 	}
 	switch ve.Reason {
-	case ReasonNoAuthProvider, ReasonInvalidIssuer, ReasonInvalidAudience, ReasonUnsupportedProvider, ReasonNotYetValid:
+	case customjwt.ReasonNoAuthProvider, customjwt.ReasonInvalidIssuer, customjwt.ReasonInvalidAudience, customjwt.ReasonUnsupportedProvider, customjwt.ReasonNotYetValid:
 		return verdictConfig, ve.Reason
-	case ReasonJWKSUnavailable:
+	case customjwt.ReasonJWKSUnavailable:
 		return verdictUnavailable, ve.Reason
 	}
 	return verdictRefresh, ve.Reason
 }
 
 // verifyFix says what to do about a failure that refreshing cannot fix.
-func verifyFix(reason VerifyReason) string {
+func verifyFix(reason customjwt.Reason) string {
 	switch reason {
-	case ReasonNoAuthProvider, ReasonInvalidIssuer:
-		return "the tokens' issuer is not one the middleware's Verifier accepts (a custom authentication domain or a local emulator issues tokens under its own iss): set MiddlewareConfig.Verifier to a Verifier whose providers include that issuer and its key set"
-	case ReasonInvalidAudience:
+	case customjwt.ReasonNoAuthProvider, customjwt.ReasonInvalidIssuer:
+		return "the tokens' issuer is not one the middleware's Verifier accepts (a custom authentication domain or a local emulator issues tokens under its own iss): set Config.Verifier to a customjwt.Verifier whose providers include that issuer and its key set"
+	case customjwt.ReasonInvalidAudience:
 		return "the provider matching the tokens' issuer requires aud = the client id, which WorkOS tokens carry only when a JWT template adds it: add the template, or verify with the per-client issuer https://api.workos.com/user_management/<client id>"
-	case ReasonUnsupportedProvider, ReasonBadAlgorithm:
-		return "check the Verifier's providers: type customJwt, algorithm RS256 (WorkOS) or ES256, and the key set of this issuer"
-	case ReasonNotYetValid:
+	case customjwt.ReasonUnsupportedProvider, customjwt.ReasonBadAlgorithm:
+		return "check the customjwt.Verifier's providers: type customJwt, algorithm RS256 (WorkOS) or ES256, and the key set of this issuer"
+	case customjwt.ReasonNotYetValid:
 		return "this server's clock is behind the issuer's: synchronize it (NTP)"
-	case ReasonJWKSUnavailable:
-		return "the key set could not be fetched: check MiddlewareConfig.APIBase, the Verifier's jwks URL and the network"
+	case customjwt.ReasonJWKSUnavailable:
+		return "the key set could not be fetched: check Config.WorkOS.APIBase, the Verifier's jwks URL and the network"
 	}
-	return "a token WorkOS has just issued does not verify: check that the Verifier's key set (jwks) and issuer are those of this environment (WORKOS_CLIENT_ID, WORKOS_API_BASE)"
+	return "a token WorkOS has just issued does not verify: check that the customjwt.Verifier's key set (jwks) and issuer are those of this environment (WORKOS_CLIENT_ID, WORKOS_API_BASE)"
 }
 
 // misconfigured is the error of a request the middleware cannot serve
 // because its Verifier refuses WorkOS's tokens.
 type misconfigured struct {
-	reason VerifyReason
+	reason customjwt.Reason
 	err    error
 }
 
@@ -77,7 +76,7 @@ func (e *misconfigured) Unwrap() error { return e.err }
 
 // reportVerifyFailure logs a failure that refreshing cannot fix: at level
 // the first time for its reason, at the debug level after.
-func (m *Middleware) reportVerifyFailure(level slog.Level, reason VerifyReason, err error) {
+func (m *Middleware) reportVerifyFailure(level slog.Level, reason customjwt.Reason, err error) {
 	m.mu.Lock()
 	first := !m.reported[reason]
 	m.reported[reason] = true
@@ -92,7 +91,7 @@ func (m *Middleware) reportVerifyFailure(level slog.Level, reason VerifyReason, 
 
 // stuck reports whether tokens fresh from WorkOS fail with reason: then a
 // refresh cannot fix a token failing with it either.
-func (m *Middleware) stuck(reason VerifyReason) bool {
+func (m *Middleware) stuck(reason customjwt.Reason) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.freshFails[reason]
@@ -100,7 +99,7 @@ func (m *Middleware) stuck(reason VerifyReason) bool {
 
 // setStuck records (or, with on false, clears) that a token fresh from
 // WorkOS failed with reason; verified clears every reason.
-func (m *Middleware) setStuck(reason VerifyReason, on bool) {
+func (m *Middleware) setStuck(reason customjwt.Reason, on bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if on {

@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"bytes"
@@ -21,7 +19,8 @@ const authenticatePath = "/user_management/authenticate"
 const maxResponseBytes = 1 << 20
 
 // authenticateResponse is the success body of POST
-// /user_management/authenticate (spec §1.3), the fields we keep.
+// /user_management/authenticate, the fields we keep (workos-node
+// deserializeAuthenticationResponse).
 type authenticateResponse struct {
 	User                 *User         `json:"user"`
 	OrganizationID       string        `json:"organization_id"`
@@ -39,6 +38,36 @@ type refreshRequest struct {
 	RefreshToken   string `json:"refresh_token"`
 	OrganizationID string `json:"organization_id,omitempty"`
 	ClientSecret   string `json:"client_secret,omitempty"`
+}
+
+// postRefresh sends one refresh_token grant for cfg, with cfg.APIKey as
+// client_secret when set.
+func postRefresh(ctx context.Context, cfg Config, refreshToken, org string, now func() time.Time) (*authenticateResponse, error) {
+	return postAuthenticate(ctx, cfg.httpClient(), cfg.apiBase(), refreshRequest{
+		ClientID:       cfg.ClientID,
+		GrantType:      "refresh_token",
+		RefreshToken:   refreshToken,
+		OrganizationID: org,
+		ClientSecret:   cfg.APIKey,
+	}, now)
+}
+
+// codeRequest is the JSON body of the authorization_code grant.
+type codeRequest struct {
+	ClientID     string `json:"client_id"`
+	GrantType    string `json:"grant_type"`
+	Code         string `json:"code"`
+	CodeVerifier string `json:"code_verifier,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+// postCode sends one authorization_code grant with the PKCE verifier and,
+// for a confidential client, the secret.
+func postCode(ctx context.Context, cfg Config, code, verifier, secret string, now func() time.Time) (*authenticateResponse, error) {
+	return postAuthenticate(ctx, cfg.httpClient(), cfg.apiBase(), codeRequest{
+		ClientID: cfg.ClientID, GrantType: "authorization_code", Code: code,
+		CodeVerifier: verifier, ClientSecret: secret,
+	}, now)
 }
 
 // postAuthenticate sends one authenticate request. It returns the decoded

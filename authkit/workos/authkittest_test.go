@@ -1,7 +1,8 @@
-package authkit_test
+package workos_test
 
 import (
 	"context"
+	"github.com/goconvex/convex/customjwt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 )
 
 // instant is a Sleep that does not wait (retries are tested elsewhere).
@@ -28,13 +30,10 @@ func TestAgainstAuthkittest(t *testing.T) {
 			require.NoError(t, err)
 
 			var ended []error
-			store := authkit.NewFileStore(filepath.Join(t.TempDir(), "session.json"))
-			sess, err := authkit.NewSession(authkit.SessionConfig{
-				ClientID: srv.ClientID(), APIBase: srv.URL(), Store: store, Sleep: instant,
-				OnSignedOut: func(err error) { ended = append(ended, err) },
-			})
+			store := workos.NewFileStore(filepath.Join(t.TempDir(), "session.json"))
+			sess, err := workos.NewSessionWithSleep(workos.SessionConfig{Config: workos.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}, Store: store, OnSignedOut: func(err error) { ended = append(ended, err) }}, instant)
 			require.NoError(t, err)
-			require.NoError(t, sess.Save(ctx, &authkit.StoredSession{RefreshToken: signedIn.RefreshToken, AccessToken: signedIn.AccessToken}))
+			require.NoError(t, sess.Save(ctx, &workos.StoredSession{RefreshToken: signedIn.RefreshToken, AccessToken: signedIn.AccessToken}))
 
 			tok, err := sess.Token(ctx, false)
 			require.NoError(t, err)
@@ -48,7 +47,7 @@ func TestAgainstAuthkittest(t *testing.T) {
 			assert.Equal(t, authkittest.DemoUser.Email, sess.User().Email)
 
 			// Convex's two WorkOS providers, keys fetched from the local issuer.
-			v := authkit.NewVerifier(authkit.ConvexProviders(srv.ClientID()), authkit.WithJWKSBaseURL(srv.URL()))
+			v := customjwt.NewVerifier(customjwt.Config{Providers: workos.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}.ConvexProviders()})
 			claims, err := v.Verify(ctx, fresh.AccessToken)
 			require.NoError(t, err)
 			assert.Equal(t, srv.Issuer(), claims.Issuer)
@@ -56,14 +55,14 @@ func TestAgainstAuthkittest(t *testing.T) {
 			if mode == authkittest.IssuerLegacy {
 				wantProvider = 0
 			}
-			assert.Equal(t, authkit.ConvexProviders(srv.ClientID())[wantProvider], claims.Provider)
+			assert.Equal(t, workos.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}.ConvexProviders()[wantProvider], claims.Provider)
 
 			// The same with the key set as a data: URL.
-			ps := authkit.ConvexProviders(srv.ClientID())
+			ps := workos.Config{ClientID: srv.ClientID()}.ConvexProviders()
 			for i := range ps {
 				ps[i].JWKS = srv.JWKSDataURL()
 			}
-			_, err = authkit.NewVerifier(ps).Verify(ctx, fresh.AccessToken)
+			_, err = customjwt.NewVerifier(customjwt.Config{Providers: ps}).Verify(ctx, fresh.AccessToken)
 			require.NoError(t, err)
 
 			// Transient faults: retried, the session kept.
@@ -80,7 +79,7 @@ func TestAgainstAuthkittest(t *testing.T) {
 			require.True(t, srv.EndSession(signedIn.SessionID))
 			_, err = sess.Token(ctx, true)
 			require.ErrorIs(t, err, authkit.ErrSignedOut)
-			var apiErr *authkit.APIError
+			var apiErr *workos.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, "invalid_grant", apiErr.Code)
 			st, err := store.Load(ctx)
@@ -99,11 +98,11 @@ func TestProviderOverSessionAgainstAuthkittest(t *testing.T) {
 	ctx := context.Background()
 	signedIn, err := srv.IssueTokens(authkittest.DemoUser.ID)
 	require.NoError(t, err)
-	store := authkit.NewMemoryStore()
-	require.NoError(t, store.Save(ctx, &authkit.StoredSession{RefreshToken: signedIn.RefreshToken}))
-	sess, err := authkit.NewSession(authkit.SessionConfig{ClientID: srv.ClientID(), APIBase: srv.URL(), Store: store})
+	store := workos.NewMemoryStore()
+	require.NoError(t, store.Save(ctx, &workos.StoredSession{RefreshToken: signedIn.RefreshToken}))
+	sess, err := workos.NewSession(workos.SessionConfig{Config: workos.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}, Store: store})
 	require.NoError(t, err)
-	p := authkit.NewProvider(sess)
+	p := authkit.NewProvider(sess, authkit.ProviderConfig{})
 	defer p.Close()
 
 	t1, err := p.FetchToken(ctx, false)
@@ -131,4 +130,4 @@ var _ interface {
 } = (*authkit.Provider)(nil)
 
 // Session is a TokenSource.
-var _ authkit.TokenSource = (*authkit.Session)(nil)
+var _ authkit.TokenSource = (*workos.Session)(nil)

@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
@@ -24,10 +22,10 @@ func OpenBrowser(ctx context.Context, url string) error {
 	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly", "illumos", "solaris":
 		cmd = exec.Command("xdg-open", url)
 	default:
-		return fmt.Errorf("authkit: no known way to open a browser on %s", runtime.GOOS)
+		return fmt.Errorf("workos: no known way to open a browser on %s", runtime.GOOS)
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("authkit: opening a browser: %w", err)
+		return fmt.Errorf("workos: opening a browser: %w", err)
 	}
 	go cmd.Wait() // reap it
 	return nil

@@ -1,60 +1,52 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
+	"net/http"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/goconvex/convex/internal/httpsurl"
 )
 
 // DefaultAPIBase is the WorkOS API.
 const DefaultAPIBase = "https://api.workos.com"
 
-// Environment variable names, as the seed project and the WorkOS SDKs use
-// them.
+// Environment variable names, as the WorkOS SDKs use them.
 const (
-	EnvClientID       = "WORKOS_CLIENT_ID"
-	EnvAPIKey         = "WORKOS_API_KEY"
-	EnvRedirectURI    = "WORKOS_REDIRECT_URI"
-	EnvCookiePassword = "WORKOS_COOKIE_PASSWORD"
-	EnvConvexURL      = "CONVEX_URL"
-	EnvAPIBase        = "WORKOS_API_BASE"
+	EnvClientID = "WORKOS_CLIENT_ID"
+	EnvAPIKey   = "WORKOS_API_KEY"
+	EnvAPIBase  = "WORKOS_API_BASE"
 )
 
-// Config is the AuthKit configuration of an app, read from the environment.
+// Config is how a program reaches a WorkOS environment: every function and
+// type of this package that calls the API takes one.
 type Config struct {
-	// ClientID is WORKOS_CLIENT_ID (client_…). Required.
+	// ClientID is the environment's client id (client_…),
+	// WORKOS_CLIENT_ID. Required.
 	ClientID string
-	// APIKey is WORKOS_API_KEY (sk_…): server-side programs only.
+	// APIKey is the API key (sk_…), WORKOS_API_KEY: server-side programs
+	// only. When set it is sent as client_secret on the refresh and
+	// authorization-code grants (a confidential client); the password
+	// grant and RevokeSession require it.
 	APIKey string
-	// RedirectURI is WORKOS_REDIRECT_URI: where AuthKit sends the browser
-	// back after sign-in. Must be absolute.
-	RedirectURI string
-	// CookiePassword is WORKOS_COOKIE_PASSWORD, the key sealing session
-	// cookies: at least 32 characters.
-	CookiePassword string
-	// ConvexURL is CONVEX_URL, the deployment (https://….convex.cloud).
-	ConvexURL string
-	// APIBase is WORKOS_API_BASE, DefaultAPIBase when unset: a custom
-	// authentication domain or a local issuer.
+	// APIBase is the WorkOS API, WORKOS_API_BASE; DefaultAPIBase when
+	// empty. Point it at a custom authentication domain or a local issuer
+	// (authkittest): https, or http on a loopback host.
 	APIBase string
+	// HTTPClient sends the requests; a client with a 30 s timeout when
+	// nil.
+	HTTPClient *http.Client
 }
 
-// ConfigFromEnv reads the configuration from the environment. Call
-// LoadDotEnv first to take a .env file into account.
+// ConfigFromEnv reads ClientID, APIKey and APIBase from the environment.
 func ConfigFromEnv() Config {
 	return Config{
-		ClientID:       strings.TrimSpace(os.Getenv(EnvClientID)),
-		APIKey:         strings.TrimSpace(os.Getenv(EnvAPIKey)),
-		RedirectURI:    strings.TrimSpace(os.Getenv(EnvRedirectURI)),
-		CookiePassword: os.Getenv(EnvCookiePassword),
-		ConvexURL:      strings.TrimSpace(os.Getenv(EnvConvexURL)),
-		APIBase:        strings.TrimSpace(os.Getenv(EnvAPIBase)),
+		ClientID: strings.TrimSpace(os.Getenv(EnvClientID)),
+		APIKey:   strings.TrimSpace(os.Getenv(EnvAPIKey)),
+		APIBase:  strings.TrimSpace(os.Getenv(EnvAPIBase)),
 	}
 }
 
@@ -77,17 +69,12 @@ type ConfigError struct {
 // Error names the variable and the problem.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Problem }
 
-// minCookiePassword is the length iron sealing requires.
-const minCookiePassword = 32
-
 // Validate checks the configuration and returns every problem found,
 // joined (errors.As finds each *ConfigError): a missing client id or one
-// without the client_ prefix, an API key without the sk_ prefix, a redirect
-// URI that is not absolute, a cookie password under 32 characters, a Convex
-// URL or API base that is not an http(s) URL, and plain http to a host
-// that is not loopback in the redirect URI, the Convex URL or the API base
-// (tokens go there: TLS, or this machine only). Empty optional fields are
-// not problems.
+// without the client_ prefix, an API key without the sk_ prefix, and an
+// API base that is not an http(s) URL, or plain http to a host that is not
+// loopback (tokens go there: TLS, or this machine only). An empty API key
+// or API base is not a problem.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(v, format string, args ...any) {
@@ -110,154 +97,36 @@ func (c Config) Validate() error {
 			add(EnvAPIKey, "does not start with sk_")
 		}
 	}
-	if c.RedirectURI != "" {
-		u, err := url.Parse(c.RedirectURI)
-		switch {
-		case err != nil:
-			add(EnvRedirectURI, "%q is not a URL: %v", c.RedirectURI, err)
-		case !u.IsAbs() || u.Host == "":
-			add(EnvRedirectURI, "%q is not absolute (expected e.g. http://localhost:5173/callback)", c.RedirectURI)
-		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-			add(EnvRedirectURI, "%q uses plain http to a host that is not loopback; use https (plain http is only allowed for localhost, 127.0.0.0/8 and ::1)", c.RedirectURI)
+	if c.APIBase != "" {
+		if err := httpsurl.Check(c.APIBase); err != nil {
+			add(EnvAPIBase, "%v (expected e.g. %s)", err, DefaultAPIBase)
 		}
 	}
-	if c.CookiePassword != "" && len([]rune(c.CookiePassword)) < minCookiePassword {
-		add(EnvCookiePassword, "is %d characters long; it must be at least %d (try: openssl rand -base64 32)",
-			len([]rune(c.CookiePassword)), minCookiePassword)
-	}
-	checkHTTP := func(v, s, example string) {
-		if s == "" {
-			return
-		}
-		u, err := url.Parse(s)
-		switch {
-		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-			add(v, "%q is not an http(s) URL (expected e.g. %s)", s, example)
-		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-			// Tokens are sent there: only over TLS, or on this machine.
-			add(v, "%q uses plain http to a host that is not loopback; use https (expected e.g. %s; plain http is only allowed for localhost, 127.0.0.0/8 and ::1)", s, example)
-		}
-	}
-	checkHTTP(EnvConvexURL, c.ConvexURL, "https://happy-animal-123.convex.cloud")
-	checkHTTP(EnvAPIBase, c.APIBase, DefaultAPIBase)
 	return errors.Join(errs...)
 }
 
-// LoadDotEnv reads KEY=VALUE lines from the file at path into the process
-// environment, without overriding variables that are already set (even to
-// the empty string). Blank lines and lines starting with # are skipped; an
-// "export " prefix is allowed; values may be double-quoted (with \n, \t,
-// \", \\ escapes), single-quoted (literal), or bare (trailing " # comment"
-// removed, spaces trimmed). A missing file is an error matching
-// fs.ErrNotExist.
-func LoadDotEnv(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
+// httpClient is the client of API calls.
+func (c Config) httpClient() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
 	}
-	defer f.Close()
-	vars, err := parseDotEnv(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	return defaultHTTPClient
+}
+
+// defaultHTTPClient sends the API calls of a Config without HTTPClient.
+var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
+
+// apiBase is APIBaseOrDefault without trailing slashes.
+func (c Config) apiBase() string { return strings.TrimRight(c.APIBaseOrDefault(), "/") }
+
+// checkAPI checks what every call needs: a client id and an API base
+// tokens may be sent to.
+func (c Config) checkAPI() error {
+	if err := httpsurl.Check(c.APIBaseOrDefault()); err != nil {
+		return fmt.Errorf("workos: Config.APIBase (%s): %w", EnvAPIBase, err)
 	}
-	for _, kv := range vars {
-		if _, set := os.LookupEnv(kv[0]); set {
-			continue
-		}
-		if err := os.Setenv(kv[0], kv[1]); err != nil {
-			return fmt.Errorf("%s: setting %s: %w", path, kv[0], err)
-		}
+	if c.ClientID == "" {
+		return errors.New("workos: Config.ClientID is required")
 	}
 	return nil
-}
-
-// parseDotEnv parses a .env file into ordered key/value pairs.
-func parseDotEnv(r io.Reader) ([][2]string, error) {
-	var out [][2]string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		line = strings.TrimPrefix(line, "export ")
-		key, val, ok := strings.Cut(line, "=")
-		key = strings.TrimSpace(key)
-		if !ok || !validEnvName(key) {
-			return nil, fmt.Errorf("line %d: expected KEY=VALUE", n)
-		}
-		v, err := dotEnvValue(strings.TrimSpace(val))
-		if err != nil {
-			return nil, fmt.Errorf("line %d (%s): %w", n, key, err)
-		}
-		out = append(out, [2]string{key, v})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func validEnvName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i, r := range k {
-		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9' || i > 0 && r == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func dotEnvValue(v string) (string, error) {
-	if v == "" {
-		return "", nil
-	}
-	switch v[0] {
-	case '\'':
-		end := strings.IndexByte(v[1:], '\'')
-		if end < 0 {
-			return "", errors.New("unterminated single quote")
-		}
-		if rest := strings.TrimSpace(v[end+2:]); rest != "" && !strings.HasPrefix(rest, "#") {
-			return "", errors.New("text after the closing quote")
-		}
-		return v[1 : end+1], nil
-	case '"':
-		var b strings.Builder
-		for i := 1; i < len(v); i++ {
-			c := v[i]
-			switch {
-			case c == '"':
-				if rest := strings.TrimSpace(v[i+1:]); rest != "" && !strings.HasPrefix(rest, "#") {
-					return "", errors.New("text after the closing quote")
-				}
-				return b.String(), nil
-			case c == '\\' && i+1 < len(v):
-				i++
-				switch v[i] {
-				case 'n':
-					b.WriteByte('\n')
-				case 't':
-					b.WriteByte('\t')
-				case 'r':
-					b.WriteByte('\r')
-				default: // \" \\ \$ and anything else: the character itself
-					b.WriteByte(v[i])
-				}
-			default:
-				b.WriteByte(c)
-			}
-		}
-		return "", errors.New("unterminated double quote")
-	}
-	for i := 1; i < len(v); i++ {
-		if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
-			v = v[:i]
-			break
-		}
-	}
-	return strings.TrimSpace(v), nil
 }

@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"bytes"
@@ -9,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -33,31 +30,32 @@ const defaultDeviceInterval = 5 * time.Second
 const slowDownStep = 5 * time.Second
 
 // SignInWithDeviceCode signs a user in without a browser on this machine:
-// the device authorization grant (RFC 8628, spec §1.3d, §7.2). It asks
+// the device authorization grant (RFC 8628) as WorkOS CLI Auth implements
+// it (docs/auth.md, "Device code"). It asks
 // POST /user_management/authorize/device for a code, hands it to prompt
 // (which shows it: it must not block), then polls the
-// device_code grant every interval (5 s when the server names none),
+// device_code grant every interval (5 s when the server names none, at
+// once when it names 0),
 // adding 5 s for good at each slow_down, tolerating network errors and
 // transient answers, until the user approves (the result is ready for
 // Session.Save), denies (ErrAccessDenied), the code expires
 // (ErrDeviceCodeExpired) or ctx ends. CLI Auth must be enabled for the
 // environment (403 otherwise).
-func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCode), opts ...SignInOption) (*StoredSession, error) {
-	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
-		return nil, fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCode), o SignInOptions) (*StoredSession, error) {
+	return signInWithDeviceCode(ctx, cfg, prompt, o, realClock)
+}
+
+func signInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCode), o SignInOptions, clk clock) (*StoredSession, error) {
+	if err := cfg.checkAPI(); err != nil {
+		return nil, err
 	}
-	if cfg.ClientID == "" {
-		return nil, errors.New("authkit: Config.ClientID is required")
-	}
-	o := newSignInOptions(opts)
-	base := cfg.APIBaseOrDefault()
-	da, err := startDeviceAuthorization(ctx, o, base, cfg.ClientID)
+	da, err := startDeviceAuthorization(ctx, cfg, clk)
 	if err != nil {
-		return nil, fmt.Errorf("authkit: starting the device sign-in: %w", err)
+		return nil, fmt.Errorf("workos: starting the device sign-in: %w", err)
 	}
-	interval := time.Duration(da.Interval) * time.Second
-	if interval <= 0 {
-		interval = defaultDeviceInterval
+	interval := defaultDeviceInterval
+	if da.Interval != nil && *da.Interval >= 0 {
+		interval = time.Duration(*da.Interval) * time.Second
 	}
 	expiresIn := time.Duration(da.ExpiresIn) * time.Second
 	if expiresIn <= 0 {
@@ -67,13 +65,13 @@ func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCod
 		UserCode:                da.UserCode,
 		VerificationURI:         da.VerificationURI,
 		VerificationURIComplete: da.VerificationURIComplete,
-		ExpiresAt:               o.now().Add(expiresIn),
+		ExpiresAt:               clk.now().Add(expiresIn),
 		Interval:                interval,
 	}
 	if prompt != nil {
 		prompt(dc)
 	} else {
-		fmt.Fprintf(o.out, "To sign in, visit %s and enter the code %s\n", dc.VerificationURI, dc.UserCode)
+		fmt.Fprintf(o.output(), "To sign in, visit %s and enter the code %s\n", dc.VerificationURI, dc.UserCode)
 	}
 	body := map[string]string{
 		"grant_type":  "urn:ietf:params:oauth:grant-type:device_code",
@@ -81,18 +79,18 @@ func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCod
 		"client_id":   cfg.ClientID,
 	}
 	for {
-		if !o.now().Before(dc.ExpiresAt) {
+		if !clk.now().Before(dc.ExpiresAt) {
 			return nil, ErrDeviceCodeExpired
 		}
-		if err := o.sleep(ctx, interval); err != nil {
-			return nil, fmt.Errorf("authkit: waiting for the device sign-in: %w", err)
+		if err := clk.sleep(ctx, interval); err != nil {
+			return nil, fmt.Errorf("workos: waiting for the device sign-in: %w", err)
 		}
-		ar, err := postAuthenticate(ctx, o.hc, base, body, o.now)
+		ar, err := postAuthenticate(ctx, cfg.httpClient(), cfg.apiBase(), body, clk.now)
 		if err == nil {
-			return ar.stored(o.now(), cfg.APIBaseOrDefault()), nil
+			return ar.stored(clk.now(), cfg.apiBase()), nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("authkit: waiting for the device sign-in: %w", ctx.Err())
+			return nil, fmt.Errorf("workos: waiting for the device sign-in: %w", ctx.Err())
 		}
 		ae, ok := errors.AsType[*APIError](err)
 		if !ok {
@@ -113,7 +111,7 @@ func SignInWithDeviceCode(ctx context.Context, cfg Config, prompt func(DeviceCod
 				}
 				continue
 			}
-			return nil, fmt.Errorf("authkit: device sign-in: %w", err)
+			return nil, fmt.Errorf("workos: device sign-in: %w", err)
 		}
 	}
 }
@@ -124,21 +122,21 @@ type deviceAuthorization struct {
 	VerificationURI         string `json:"verification_uri"`
 	VerificationURIComplete string `json:"verification_uri_complete"`
 	ExpiresIn               int    `json:"expires_in"`
-	Interval                int    `json:"interval"`
+	Interval                *int   `json:"interval"` // nil: the server names none
 }
 
-func startDeviceAuthorization(ctx context.Context, o *signInOptions, base, clientID string) (*deviceAuthorization, error) {
-	b, _ := json.Marshal(map[string]string{"client_id": clientID})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/user_management/authorize/device", bytes.NewReader(b))
+func startDeviceAuthorization(ctx context.Context, cfg Config, clk clock) (*deviceAuthorization, error) {
+	b, _ := json.Marshal(map[string]string{"client_id": cfg.ClientID})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.apiBase()+"/user_management/authorize/device", bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	a, err := sendAPI(o.hc, req)
+	a, err := sendAPI(cfg.httpClient(), req)
 	if err != nil {
 		return nil, err
 	}
-	data, err := a.okBody(o.now)
+	data, err := a.okBody(clk.now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
@@ -57,11 +55,11 @@ func (f *FileStore) Load(ctx context.Context) (*StoredSession, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authkit: reading session file: %w", err)
+		return nil, fmt.Errorf("workos: reading session file: %w", err)
 	}
 	var c fileContents
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("authkit: session file %s is corrupt: %w", f.path, err)
+		return nil, fmt.Errorf("workos: session file %s is corrupt: %w", f.path, err)
 	}
 	if c.RefreshToken == "" {
 		return nil, nil
@@ -76,15 +74,15 @@ func (f *FileStore) Save(ctx context.Context, s *StoredSession) error {
 	}
 	b, err := json.MarshalIndent(fileContents{Version: fileFormatVersion, StoredSession: *s}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("authkit: encoding session: %w", err)
+		return fmt.Errorf("workos: encoding session: %w", err)
 	}
 	dir := filepath.Dir(f.path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("authkit: creating session directory: %w", err)
+		return fmt.Errorf("workos: creating session directory: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("authkit: writing session file: %w", err)
+		return fmt.Errorf("workos: writing session file: %w", err)
 	}
 	done := false
 	defer func() {
@@ -94,19 +92,19 @@ func (f *FileStore) Save(ctx context.Context, s *StoredSession) error {
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("authkit: writing session file: %w", err)
+		return fmt.Errorf("workos: writing session file: %w", err)
 	}
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("authkit: writing session file: %w", err)
+		return fmt.Errorf("workos: writing session file: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("authkit: writing session file: %w", err)
+		return fmt.Errorf("workos: writing session file: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("authkit: writing session file: %w", err)
+		return fmt.Errorf("workos: writing session file: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), f.path); err != nil {
-		return fmt.Errorf("authkit: writing session file: %w", err)
+		return fmt.Errorf("workos: writing session file: %w", err)
 	}
 	done = true
 	syncDir(dir)
@@ -140,7 +138,7 @@ func (f *FileStore) CompareAndSwap(ctx context.Context, old string, s *StoredSes
 func (f *FileStore) Clear(ctx context.Context) error {
 	err := os.Remove(f.path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("authkit: removing session file: %w", err)
+		return fmt.Errorf("workos: removing session file: %w", err)
 	}
 	syncDir(filepath.Dir(f.path))
 	return nil

@@ -1,6 +1,6 @@
-//go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd || js)
+//go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd)
 
-package authkit
+package workos
 
 import "context"
 

@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
 
-package authkit
+package workos
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authkit: opening lock file: %w", err)
+		return nil, fmt.Errorf("workos: opening lock file: %w", err)
 	}
 	fd := int(f.Fd())
 	wait := lockPollMin
@@ -37,7 +37,7 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
-			return nil, fmt.Errorf("authkit: locking %s: %w", path, err)
+			return nil, fmt.Errorf("workos: locking %s: %w", path, err)
 		}
 		if err := sleepCtx(ctx, wait); err != nil {
 			f.Close()

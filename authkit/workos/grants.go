@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"bytes"
@@ -10,27 +8,25 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
+	"time"
+
+	"github.com/goconvex/convex/internal/httpsurl"
 )
 
-// SignInWithPassword signs a user in with the password grant (spec
-// §1.3c). It is for trusted server-side programs only: WorkOS requires the
+// SignInWithPassword signs a user in with the password grant (workos-node
+// authenticateWithPassword). It is for trusted server-side programs only: WorkOS requires the
 // API key as client_secret, so cfg.APIKey must be set. Bad credentials
 // give an *APIError with Code "invalid_credentials"; continuations (MFA,
 // email verification, organization selection) an *APIError naming them.
 // The result is ready for Session.Save; a Session refreshing it should
-// carry the API key as ClientSecret too.
-func SignInWithPassword(ctx context.Context, cfg Config, email, password string, opts ...SignInOption) (*StoredSession, error) {
-	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
-		return nil, fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
-	}
-	if cfg.ClientID == "" {
-		return nil, errors.New("authkit: Config.ClientID is required")
+// carry the API key in its Config too.
+func SignInWithPassword(ctx context.Context, cfg Config, email, password string) (*StoredSession, error) {
+	if err := cfg.checkAPI(); err != nil {
+		return nil, err
 	}
 	if cfg.APIKey == "" {
-		return nil, errors.New("authkit: the password grant needs the API key (Config.APIKey) as client_secret")
+		return nil, errors.New("workos: the password grant needs the API key (Config.APIKey) as client_secret")
 	}
-	o := newSignInOptions(opts)
 	body := map[string]string{
 		"grant_type":    "password",
 		"client_id":     cfg.ClientID,
@@ -38,66 +34,92 @@ func SignInWithPassword(ctx context.Context, cfg Config, email, password string,
 		"email":         email,
 		"password":      password,
 	}
-	ar, err := postAuthenticate(ctx, o.hc, cfg.APIBaseOrDefault(), body, o.now)
+	ar, err := postAuthenticate(ctx, cfg.httpClient(), cfg.apiBase(), body, time.Now)
 	if err != nil {
-		return nil, fmt.Errorf("authkit: password sign-in: %w", err)
+		return nil, fmt.Errorf("workos: password sign-in: %w", err)
 	}
-	return ar.stored(o.now(), cfg.APIBaseOrDefault()), nil
+	return ar.stored(time.Now(), cfg.apiBase()), nil
+}
+
+// ExchangeCode redeems the authorization code of a sign-in started at
+// AuthorizeURL with its PKCE verifier (the authorization_code grant),
+// sending cfg.APIKey as client_secret when it is set (a confidential
+// client, as authkit-nextjs is). SignInWithBrowser does this itself; the
+// middleware and programs with their own redirect handling call it.
+func ExchangeCode(ctx context.Context, cfg Config, code, codeVerifier string) (*StoredSession, error) {
+	if err := cfg.checkAPI(); err != nil {
+		return nil, err
+	}
+	return exchangeCode(ctx, cfg, code, codeVerifier, cfg.APIKey)
+}
+
+// Refresh presents a refresh token once (the refresh_token grant, staying
+// in organizationID when it is not empty) and returns the rotated session,
+// sending cfg.APIKey as client_secret when it is set. It neither retries
+// nor stores anything: a Session does both; the middleware, which keeps
+// sessions in cookies, calls Refresh. An error is an *APIError when
+// WorkOS answered (see APIError.Transient), else the transport's.
+func Refresh(ctx context.Context, cfg Config, refreshToken, organizationID string) (*StoredSession, error) {
+	if err := cfg.checkAPI(); err != nil {
+		return nil, err
+	}
+	ar, err := postRefresh(ctx, cfg, refreshToken, organizationID, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return ar.stored(time.Now(), cfg.apiBase()), nil
 }
 
 // RevokeSession ends a session at WorkOS from a server-side program (POST
-// /user_management/sessions/revoke with the API key, spec §1.5): its
+// /user_management/sessions/revoke with the API key): its
 // refresh tokens stop working, so every Session holding one gets
-// ErrSignedOut at its next refresh.
-func RevokeSession(ctx context.Context, cfg Config, sessionID string, opts ...SignInOption) error {
-	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
-		return fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+// authkit.ErrSignedOut at its next refresh.
+func RevokeSession(ctx context.Context, cfg Config, sessionID string) error {
+	if err := httpsurl.Check(cfg.APIBaseOrDefault()); err != nil {
+		return fmt.Errorf("workos: %s: %w", EnvAPIBase, err)
 	}
 	if cfg.APIKey == "" {
-		return errors.New("authkit: revoking a session needs the API key (Config.APIKey)")
+		return errors.New("workos: revoking a session needs the API key (Config.APIKey)")
 	}
 	if sessionID == "" {
-		return errors.New("authkit: no session id to revoke")
+		return errors.New("workos: no session id to revoke")
 	}
-	o := newSignInOptions(opts)
 	b, _ := json.Marshal(map[string]string{"session_id": sessionID})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(cfg.APIBaseOrDefault(), "/")+"/user_management/sessions/revoke", bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.apiBase()+"/user_management/sessions/revoke", bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+cfg.APIKey)
-	return doSimple(o, req)
+	return doSimple(cfg.httpClient(), req)
 }
 
 // EndSession ends a session the way a browser does when it follows the
 // logout URL (GET /user_management/sessions/logout?session_id=…, no API
 // key), without following the redirect: what a CLI calls on logout.
-func EndSession(ctx context.Context, cfg Config, sessionID string, opts ...SignInOption) error {
+func EndSession(ctx context.Context, cfg Config, sessionID string) error {
 	if sessionID == "" {
-		return errors.New("authkit: no session id to end")
+		return errors.New("workos: no session id to end")
 	}
-	o := newSignInOptions(opts)
-	u := strings.TrimRight(cfg.APIBaseOrDefault(), "/") + "/user_management/sessions/logout?" + url.Values{"session_id": {sessionID}}.Encode()
+	u := cfg.apiBase() + "/user_management/sessions/logout?" + url.Values{"session_id": {sessionID}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
-	hc := *o.hc
+	hc := *cfg.httpClient()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	o.hc = &hc
-	return doSimple(o, req)
+	return doSimple(&hc, req)
 }
 
 // doSimple sends req and turns a status other than 2xx/3xx into an
 // *APIError.
-func doSimple(o *signInOptions, req *http.Request) error {
-	a, err := sendAPI(o.hc, req)
+func doSimple(hc *http.Client, req *http.Request) error {
+	a, err := sendAPI(hc, req)
 	if err != nil {
 		return err
 	}
 	if a.status >= 400 {
-		return a.apiError(o.now)
+		return a.apiError(time.Now)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package authkit
+package workos
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func (c *fakeClock) Slept() []time.Duration {
 }
 
 // makeJWT builds an unsigned-looking JWT (the signature is not checked by
-// ParseToken, Session or Provider).
+// authkit.ParseToken, Session or authkit.Provider).
 func makeJWT(claims map[string]any) string {
 	h, _ := json.Marshal(map[string]any{"alg": "RS256", "typ": "JWT", "kid": "k1"})
 	p, _ := json.Marshal(claims)
@@ -261,18 +261,11 @@ func newTestSession(t *testing.T, api *fakeAPI, c *fakeClock, mod ...func(*Sessi
 	t.Cleanup(srv.Close)
 	store := NewMemoryStore()
 	require.NoError(t, store.Save(context.Background(), &StoredSession{RefreshToken: api.grant()}))
-	cfg := SessionConfig{
-		ClientID:   "client_test",
-		APIBase:    srv.URL,
-		Store:      store,
-		HTTPClient: srv.Client(),
-		Now:        c.Now,
-		Sleep:      c.Sleep,
-	}
+	cfg := SessionConfig{Config: Config{ClientID: "client_test", APIBase: srv.URL, HTTPClient: srv.Client()}, Store: store}
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s, err := NewSession(cfg)
+	s, err := newSession(cfg, clock{now: c.Now, sleep: c.Sleep}, defaultBackoff)
 	require.NoError(t, err)
 	return s, cfg.Store
 }

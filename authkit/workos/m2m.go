@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
@@ -11,10 +9,15 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/internal/httpsurl"
+	"github.com/goconvex/convex/customjwt"
 )
 
 // ClientCredentialsConfig configures a ClientCredentialsSource: a WorkOS
-// Connect machine-to-machine application (spec §1.3f, §7.3).
+// Connect machine-to-machine application (docs/auth.md, "Client
+// credentials"; WorkOS docs "authkit/connect/m2m").
 type ClientCredentialsConfig struct {
 	// AuthKitDomain is the AuthKit domain that issues the tokens
 	// (https://<subdomain>.authkit.app, or a custom domain); tokens come
@@ -29,61 +32,62 @@ type ClientCredentialsConfig struct {
 	// HTTPClient sends the requests; a client with a 30 s timeout when
 	// nil.
 	HTTPClient *http.Client
-	// Now reads the clock; time.Now when nil.
-	Now func() time.Time
 }
 
-// ClientCredentialsSource is a TokenSource for a machine identity: it gets
+// ClientCredentialsSource is an authkit.TokenSource for a machine identity: it gets
 // access tokens with the client_credentials grant, hands out the cached
 // one while it is fresh (the same refresh buffer as Session) and fetches
 // a new one before it expires or when forced. Rejected credentials
-// (invalid_client, 401, another 4xx) give an error matching ErrSignedOut;
-// network trouble and 408/429/5xx one matching ErrTransient. There is no
+// (invalid_client, 401, another 4xx) give an error matching
+// authkit.ErrSignedOut; network trouble and 408/429/5xx one matching
+// authkit.ErrTransient. There is no
 // refresh token and nothing to store. It is safe for concurrent use;
 // concurrent fetches share one request.
 //
-// Wrap it in a Provider for a Convex client, and declare the issuer in the
-// deployment's auth.config.ts with M2MConvexProvider.
+// Wrap it in an authkit.Provider for a Convex client, and declare the
+// issuer in the deployment's auth.config.ts with M2MConvexProvider.
 type ClientCredentialsSource struct {
 	cfg ClientCredentialsConfig
+	hc  *http.Client
 	now func() time.Time
 
 	// sem is held while fetching, so concurrent callers share the result;
 	// waiting for it honours the caller's ctx. It guards cur.
 	sem chan struct{}
-	cur *Token
+	cur *authkit.Token
 }
 
 // NewClientCredentialsSource returns a ClientCredentialsSource. It fetches
 // nothing until the first Token call.
 func NewClientCredentialsSource(cfg ClientCredentialsConfig) (*ClientCredentialsSource, error) {
+	return newClientCredentialsSource(cfg, time.Now)
+}
+
+func newClientCredentialsSource(cfg ClientCredentialsConfig, now func() time.Time) (*ClientCredentialsSource, error) {
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return nil, errors.New("authkit: ClientCredentialsConfig needs ClientID and ClientSecret")
+		return nil, errors.New("workos: ClientCredentialsConfig needs ClientID and ClientSecret")
 	}
-	if err := checkHTTPS(cfg.AuthKitDomain); err != nil {
-		return nil, fmt.Errorf("authkit: ClientCredentialsConfig.AuthKitDomain: %w", err)
+	if err := httpsurl.Check(cfg.AuthKitDomain); err != nil {
+		return nil, fmt.Errorf("workos: ClientCredentialsConfig.AuthKitDomain: %w", err)
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = defaultHTTPClient
 	}
-	c := &ClientCredentialsSource{cfg: cfg, now: cfg.Now, sem: make(chan struct{}, 1)}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	return c, nil
+	return &ClientCredentialsSource{cfg: cfg, hc: hc, now: now, sem: make(chan struct{}, 1)}, nil
 }
 
 // Token returns a fresh access token; see ClientCredentialsSource.
 //
 // A caller waiting for another's fetch gives up when its ctx ends, with an
-// error matching ErrTransient.
-func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) (*Token, error) {
+// error matching authkit.ErrTransient.
+func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) (*authkit.Token, error) {
 	unlock, err := acquire(ctx, c.sem)
 	if err != nil {
 		return nil, transient(err)
 	}
 	defer unlock()
-	if !forceRefresh && c.cur.fresh(c.now()) {
+	if !forceRefresh && fresh(c.cur, c.now()) {
 		t := *c.cur
 		return &t, nil
 	}
@@ -95,7 +99,7 @@ func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) 
 	if err != nil {
 		if ae, ok := errors.AsType[*APIError](err); ok && !ae.Transient() {
 			c.cur = nil
-			return nil, &SignedOutError{Err: err}
+			return nil, &authkit.SignedOutError{Err: err}
 		}
 		if !forceRefresh && c.cur.Valid(c.now()) {
 			t := *c.cur
@@ -111,7 +115,7 @@ func (c *ClientCredentialsSource) Token(ctx context.Context, forceRefresh bool) 
 	return &t, nil
 }
 
-func (c *ClientCredentialsSource) fetch(ctx context.Context) (*Token, error) {
+func (c *ClientCredentialsSource) fetch(ctx context.Context) (*authkit.Token, error) {
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
 		"client_id":     {c.cfg.ClientID},
@@ -125,7 +129,7 @@ func (c *ClientCredentialsSource) fetch(ctx context.Context) (*Token, error) {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	a, err := sendAPI(c.cfg.HTTPClient, req)
+	a, err := sendAPI(c.hc, req)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +143,7 @@ func (c *ClientCredentialsSource) fetch(ctx context.Context) (*Token, error) {
 	if err := json.Unmarshal(data, &body); err != nil || body.AccessToken == "" {
 		return nil, errMalformedResponse{"no access_token"}
 	}
-	tok, err := ParseToken(body.AccessToken)
+	tok, err := authkit.ParseToken(body.AccessToken)
 	if err != nil {
 		return nil, errMalformedResponse{"access_token is not a JWT"}
 	}
@@ -147,17 +151,18 @@ func (c *ClientCredentialsSource) fetch(ctx context.Context) (*Token, error) {
 }
 
 // M2MConvexProvider returns the third auth.config.ts provider a Convex
-// deployment needs to accept client_credentials tokens (spec §1.3f, §2.1):
-// issuer authkitDomain, key set <authkitDomain>/oauth2/jwks, RS256, and
+// deployment needs to accept client_credentials tokens: issuer
+// authkitDomain, key set <authkitDomain>/oauth2/jwks, RS256, and
 // applicationID the environment's client id (the tokens' aud, which is
-// what ties the shared-looking issuer to this environment).
-func M2MConvexProvider(authkitDomain, environmentClientID string) ConvexProvider {
+// what ties the shared-looking issuer to this environment; WorkOS docs
+// "authkit/connect/token-claims").
+func M2MConvexProvider(authkitDomain, environmentClientID string) customjwt.Provider {
 	d := strings.TrimRight(authkitDomain, "/")
-	return ConvexProvider{
-		Type:          "customJwt",
+	return customjwt.Provider{
+		Type:          customjwt.TypeCustomJWT,
 		Issuer:        d,
 		JWKS:          d + "/oauth2/jwks",
-		Algorithm:     "RS256",
+		Algorithm:     customjwt.RS256,
 		ApplicationID: environmentClientID,
 	}
 }

@@ -1,10 +1,9 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/goconvex/convex/authkit"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -36,7 +35,7 @@ func TestClientCredentialsTokenHonoursCtxWhileWaiting(t *testing.T) {
 	cancel()
 	_, err = src.Token(ctx, false)
 	require.ErrorIs(t, err, context.Canceled)
-	assert.ErrorIs(t, err, ErrTransient)
+	assert.ErrorIs(t, err, authkit.ErrTransient)
 
 	close(gate)
 	require.NoError(t, <-first)
@@ -54,7 +53,7 @@ func TestClientCredentialsRefusesPlainHTTP(t *testing.T) {
 		_, err := NewClientCredentialsSource(ClientCredentialsConfig{AuthKitDomain: d, ClientID: "app", ClientSecret: "s"})
 		assert.NoError(t, err, d)
 	}
-	_, err = NewSession(SessionConfig{ClientID: "client_x", Store: NewMemoryStore(), APIBase: "http://api.example.com"})
+	_, err = NewSession(SessionConfig{Config: Config{ClientID: "client_x", APIBase: "http://api.example.com"}, Store: NewMemoryStore()})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "plain http")
 }

@@ -1,7 +1,8 @@
-package authkit_test
+package workos_test
 
 import (
 	"context"
+	"github.com/goconvex/convex/customjwt"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 )
@@ -22,9 +24,9 @@ func TestClientCredentialsSource(t *testing.T) {
 	srv := authkittest.NewServer(authkittest.WithM2MApps(botApp), authkittest.WithClock(clk.Now), authkittest.WithTokenLifetime(5*time.Minute))
 	defer srv.Close()
 	ctx := context.Background()
-	src, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
-		AuthKitDomain: srv.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: botApp.ClientSecret, Now: clk.Now,
-	})
+	src, err := workos.NewClientCredentialsSourceAt(workos.ClientCredentialsConfig{
+		AuthKitDomain: srv.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: botApp.ClientSecret,
+	}, clk.Now)
 	require.NoError(t, err)
 
 	// Concurrent callers share one fetch; the cached token is reused.
@@ -73,14 +75,14 @@ func TestClientCredentialsSource(t *testing.T) {
 	srv.ClearFaults()
 
 	// Wrong credentials: signed out.
-	bad, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+	bad, err := workos.NewClientCredentialsSource(workos.ClientCredentialsConfig{
 		AuthKitDomain: srv.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: "nope",
 	})
 	require.NoError(t, err)
 	_, err = bad.Token(ctx, false)
 	require.ErrorIs(t, err, authkit.ErrSignedOut)
 
-	_, err = authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{AuthKitDomain: "ftp://x", ClientID: "a", ClientSecret: "b"})
+	_, err = workos.NewClientCredentialsSource(workos.ClientCredentialsConfig{AuthKitDomain: "ftp://x", ClientID: "a", ClientSecret: "b"})
 	require.Error(t, err)
 }
 
@@ -92,27 +94,27 @@ func TestClientCredentialsWithConvex(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
-	m2m := authkit.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
+	m2m := workos.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
 	assert.Equal(t, ak.URL()+"/oauth2/jwks", m2m.JWKS)
 	assert.Equal(t, ak.ClientID(), m2m.ApplicationID)
-	assert.Contains(t, authkit.AuthConfigTS(append(authkit.ConvexProviders(ak.ClientID()), m2m)), ak.M2MIssuer())
+	assert.Contains(t, customjwt.AuthConfigTS(append(workos.Config{ClientID: ak.ClientID()}.ConvexProviders(), m2m)), ak.M2MIssuer())
 
-	src, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+	src, err := workos.NewClientCredentialsSource(workos.ClientCredentialsConfig{
 		AuthKitDomain: ak.M2MIssuer(), ClientID: botApp.ClientID, ClientSecret: botApp.ClientSecret,
 	})
 	require.NoError(t, err)
 	tok, err := src.Token(ctx, false)
 	require.NoError(t, err)
 
-	claims, err := authkit.NewVerifier([]authkit.ConvexProvider{m2m}).Verify(ctx, tok.AccessToken)
+	claims, err := customjwt.NewVerifier(customjwt.Config{Providers: []customjwt.Provider{m2m}}).Verify(ctx, tok.AccessToken)
 	require.NoError(t, err)
 	assert.Equal(t, botApp.ClientID, claims.Subject)
-	_, err = authkit.NewVerifier(authkit.ConvexProviders(ak.ClientID()), authkit.WithJWKSBaseURL(ak.URL())).Verify(ctx, tok.AccessToken)
-	require.ErrorIs(t, err, authkit.ReasonNoAuthProvider)
+	_, err = customjwt.NewVerifier(customjwt.Config{Providers: workos.Config{ClientID: ak.ClientID(), APIBase: ak.URL()}.ConvexProviders()}).Verify(ctx, tok.AccessToken)
+	require.ErrorIs(t, err, customjwt.ReasonNoAuthProvider)
 
 	cx := convextest.NewServer(convextest.WithAuth(
 		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
-		convextest.AuthProvider{Issuer: m2m.Issuer, JWKS: m2m.JWKS, ApplicationID: m2m.ApplicationID, Algorithm: m2m.Algorithm},
+		m2m,
 	))
 	defer cx.Close()
 	cx.Query("whoami", func(ctx *convextest.QueryCtx, _ map[string]any) (any, error) {
@@ -124,7 +126,7 @@ func TestClientCredentialsWithConvex(t *testing.T) {
 	c, err := client.New(cx.URL())
 	require.NoError(t, err)
 	defer c.Close()
-	p := authkit.NewProvider(src, authkit.WithProactiveRefresh(true))
+	p := authkit.NewProvider(src, authkit.ProviderConfig{ProactiveRefresh: true})
 	defer p.Close()
 	c.SetAuth(p)
 	var sub string

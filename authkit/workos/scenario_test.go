@@ -1,7 +1,8 @@
-package authkit
+package workos
 
 import (
 	"context"
+	"github.com/goconvex/convex/authkit"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -34,18 +35,13 @@ func TestScenarioShortTokensFlakyAPI(t *testing.T) {
 		store := NewMemoryStore()
 		ctx := context.Background()
 		require.NoError(t, store.Save(ctx, &StoredSession{RefreshToken: api.grant()}))
-		sess, err := NewSession(SessionConfig{
-			ClientID:   "client_test",
-			APIBase:    "https://api.test",
-			Store:      store,
-			HTTPClient: &http.Client{Transport: handlerTransport{api}},
-		})
+		sess, err := NewSession(SessionConfig{Config: Config{ClientID: "client_test", APIBase: "https://api.test", HTTPClient: &http.Client{Transport: handlerTransport{api}}}, Store: store})
 		require.NoError(t, err)
 
 		var mu sync.Mutex
-		var states []ProviderState
-		p := NewProvider(sess, WithProactiveRefresh(true))
-		stop := p.Watch(func(st ProviderState) { mu.Lock(); states = append(states, st); mu.Unlock() })
+		var states []authkit.ProviderState
+		p := authkit.NewProvider(sess, authkit.ProviderConfig{ProactiveRefresh: true})
+		stop := p.Watch(func(st authkit.ProviderState) { mu.Lock(); states = append(states, st); mu.Unlock() })
 
 		start := time.Now()
 		served := 0
@@ -53,7 +49,7 @@ func TestScenarioShortTokensFlakyAPI(t *testing.T) {
 			time.Sleep(1300 * time.Millisecond)
 			tok, err := p.FetchToken(ctx, false)
 			require.NoError(t, err)
-			parsed, err := ParseToken(tok)
+			parsed, err := authkit.ParseToken(tok)
 			require.NoError(t, err)
 			require.True(t, time.Now().Before(parsed.Expiry), "a valid token at %v", time.Since(start))
 			served++

@@ -1,8 +1,9 @@
-package authkit
+package workos
 
 import (
 	"context"
 	"errors"
+	"github.com/goconvex/convex/authkit"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -78,7 +79,7 @@ func TestSessionRotationPersistedBeforeReturn(t *testing.T) {
 	})
 
 	type result struct {
-		tok *Token
+		tok *authkit.Token
 		err error
 	}
 	done := make(chan result, 1)
@@ -154,8 +155,8 @@ func TestSessionRetryAfterTooLong(t *testing.T) {
 	s, _ := newTestSession(t, api, c)
 
 	_, err := s.Token(context.Background(), false)
-	require.ErrorIs(t, err, ErrTransient)
-	var te *TransientError
+	require.ErrorIs(t, err, authkit.ErrTransient)
+	var te *authkit.TransientError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 120*time.Second, te.RetryAfter)
 	assert.Empty(t, c.Slept(), "a Retry-After over 60 s is not waited for")
@@ -179,18 +180,18 @@ func TestSessionTransientThenCached(t *testing.T) {
 	assert.Equal(t, 1+4, api.Requests(), "one attempt and three retries")
 	assert.Equal(t, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}, c.Slept())
 
-	// Forced: ErrTransient, never the same token, never a sign-out.
+	// Forced: authkit.ErrTransient, never the same token, never a sign-out.
 	_, err = s.Token(ctx, true)
-	require.ErrorIs(t, err, ErrTransient)
+	require.ErrorIs(t, err, authkit.ErrTransient)
 	assert.False(t, isSignedOut(err))
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 503, ae.Status)
 
-	// Expired: ErrTransient even when not forced.
+	// Expired: authkit.ErrTransient even when not forced.
 	c.Advance(time.Minute)
 	_, err = s.Token(ctx, false)
-	require.ErrorIs(t, err, ErrTransient)
+	require.ErrorIs(t, err, authkit.ErrTransient)
 
 	// The network comes back: the same refresh token still works.
 	api.fail = nil
@@ -231,13 +232,13 @@ func TestSessionClassification(t *testing.T) {
 			require.Error(t, err)
 			st, _ := store.Load(context.Background())
 			if tc.signedOut {
-				assert.ErrorIs(t, err, ErrSignedOut)
+				assert.ErrorIs(t, err, authkit.ErrSignedOut)
 				assert.True(t, isSignedOut(err))
 				assert.Nil(t, st, "store cleared")
 				assert.Equal(t, int32(1), calls.Load())
 				assert.Equal(t, 1, api.Requests(), "terminal errors are not retried")
 			} else {
-				assert.ErrorIs(t, err, ErrTransient)
+				assert.ErrorIs(t, err, authkit.ErrTransient)
 				assert.False(t, isSignedOut(err))
 				assert.NotNil(t, st, "store kept")
 				assert.Equal(t, int32(0), calls.Load())
@@ -254,10 +255,10 @@ func TestSessionNetworkErrorIsTransient(t *testing.T) {
 	srv.Close() // connection refused from now on
 	store := NewMemoryStore()
 	require.NoError(t, store.Save(context.Background(), &StoredSession{RefreshToken: "rt"}))
-	s, err := NewSession(SessionConfig{ClientID: "client_test", APIBase: base, Store: store, Now: c.Now, Sleep: c.Sleep})
+	s, err := newSession(SessionConfig{Config: Config{ClientID: "client_test", APIBase: base}, Store: store}, clock{now: c.Now, sleep: c.Sleep}, defaultBackoff)
 	require.NoError(t, err)
 	_, err = s.Token(context.Background(), false)
-	require.ErrorIs(t, err, ErrTransient)
+	require.ErrorIs(t, err, authkit.ErrTransient)
 	st, _ := store.Load(context.Background())
 	assert.Equal(t, "rt", st.RefreshToken)
 }
@@ -278,7 +279,7 @@ func TestSessionSignedOut(t *testing.T) {
 	clear(api.live) // the session ended at WorkOS
 	api.mu.Unlock()
 	_, err = s.Token(ctx, true)
-	require.ErrorIs(t, err, ErrSignedOut)
+	require.ErrorIs(t, err, authkit.ErrSignedOut)
 	var so interface{ SignedOut() bool }
 	require.ErrorAs(t, err, &so)
 	assert.True(t, so.SignedOut())
@@ -288,12 +289,12 @@ func TestSessionSignedOut(t *testing.T) {
 	st, _ := store.Load(ctx)
 	assert.Nil(t, st)
 	require.Len(t, got, 1)
-	assert.ErrorIs(t, got[0], ErrSignedOut)
+	assert.ErrorIs(t, got[0], authkit.ErrSignedOut)
 
 	// Later calls: signed out without a request, and no second callback.
 	n := api.Requests()
 	_, err = s.Token(ctx, false)
-	require.ErrorIs(t, err, ErrSignedOut)
+	require.ErrorIs(t, err, authkit.ErrSignedOut)
 	assert.Equal(t, n, api.Requests())
 	assert.Len(t, got, 1)
 
@@ -313,7 +314,7 @@ func TestSessionForcedSameTokenIsTransient(t *testing.T) {
 
 	api.sameAccess = first.AccessToken
 	_, err = s.Token(ctx, true)
-	require.ErrorIs(t, err, ErrTransient)
+	require.ErrorIs(t, err, authkit.ErrTransient)
 	assert.ErrorIs(t, err, errSameToken)
 	// The rotated refresh token was kept all the same.
 	st, _ := store.Load(ctx)
@@ -330,7 +331,7 @@ func TestSessionForcedSameTokenIsTransient(t *testing.T) {
 func TestSessionOrganizationAndSecret(t *testing.T) {
 	c := newFakeClock(true)
 	api := newFakeAPI(t, c.Now, 5*time.Minute)
-	s, store := newTestSession(t, api, c, func(cfg *SessionConfig) { cfg.ClientSecret = "sk_test_1" })
+	s, store := newTestSession(t, api, c, func(cfg *SessionConfig) { cfg.APIKey = "sk_test_1" })
 	ctx := context.Background()
 	require.NoError(t, store.Save(ctx, &StoredSession{RefreshToken: api.grant(), OrganizationID: "org_1"}))
 	tok, err := s.Token(ctx, false)
@@ -352,7 +353,7 @@ func TestSessionDeadlineBoundsRetries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	_, err := s.Token(ctx, false)
-	require.ErrorIs(t, err, ErrTransient)
+	require.ErrorIs(t, err, authkit.ErrTransient)
 	// The fake sleeps take no real time: 250 ms fits in the 400 ms left,
 	// 500 ms does not.
 	assert.Equal(t, []time.Duration{250 * time.Millisecond}, c.Slept())
@@ -372,7 +373,7 @@ func TestSessionAbandonedRefreshIsPersisted(t *testing.T) {
 	<-api.entered
 	cancel()
 	err := <-errc
-	require.ErrorIs(t, err, ErrTransient)
+	require.ErrorIs(t, err, authkit.ErrTransient)
 	require.ErrorIs(t, err, context.Canceled)
 
 	close(api.gate) // WorkOS answers after the caller left
@@ -391,10 +392,10 @@ func TestSessionAbandonedRefreshIsPersisted(t *testing.T) {
 
 func TestSessionEmptyStore(t *testing.T) {
 	var called bool
-	s, err := NewSession(SessionConfig{ClientID: "client_x", Store: NewMemoryStore(), OnSignedOut: func(error) { called = true }})
+	s, err := NewSession(SessionConfig{Config: Config{ClientID: "client_x"}, Store: NewMemoryStore(), OnSignedOut: func(error) { called = true }})
 	require.NoError(t, err)
 	_, err = s.Token(context.Background(), false)
-	require.ErrorIs(t, err, ErrSignedOut)
+	require.ErrorIs(t, err, authkit.ErrSignedOut)
 	assert.False(t, called, "no session to lose: no callback")
 	_, err = s.LogoutURL("")
 	assert.Error(t, err)
@@ -409,7 +410,7 @@ func TestSessionStoreClearedElsewhere(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, store.Clear(context.Background())) // another process signed out
 	_, err = s.Token(context.Background(), true)
-	require.ErrorIs(t, err, ErrSignedOut)
+	require.ErrorIs(t, err, authkit.ErrSignedOut)
 	assert.Equal(t, int32(1), called.Load())
 }
 
@@ -435,16 +436,16 @@ func TestSessionSaveSignOutLogoutURL(t *testing.T) {
 	st, _ = store.Load(ctx)
 	assert.Nil(t, st)
 	_, err = s.Token(ctx, false)
-	require.ErrorIs(t, err, ErrSignedOut)
+	require.ErrorIs(t, err, authkit.ErrSignedOut)
 	assert.Error(t, s.Save(ctx, &StoredSession{}))
 }
 
 func TestNewSessionValidates(t *testing.T) {
 	_, err := NewSession(SessionConfig{Store: NewMemoryStore()})
 	assert.ErrorContains(t, err, "ClientID")
-	_, err = NewSession(SessionConfig{ClientID: "client_x"})
+	_, err = NewSession(SessionConfig{Config: Config{ClientID: "client_x"}})
 	assert.ErrorContains(t, err, "Store")
-	_, err = NewSession(SessionConfig{ClientID: "client_x", Store: NewMemoryStore(), APIBase: "api.workos.com"})
+	_, err = NewSession(SessionConfig{Config: Config{ClientID: "client_x", APIBase: "api.workos.com"}, Store: NewMemoryStore()})
 	assert.ErrorContains(t, err, "APIBase")
 }
 
@@ -471,8 +472,7 @@ func testSessionsShareFileStore(t *testing.T, shared bool) {
 		if !shared {
 			store = NewFileStore(path)
 		}
-		s, err := NewSession(SessionConfig{ClientID: "client_test", APIBase: srv.URL, Store: store,
-			HTTPClient: srv.Client(), Now: c.Now, Sleep: c.Sleep})
+		s, err := newSession(SessionConfig{Config: Config{ClientID: "client_test", APIBase: srv.URL, HTTPClient: srv.Client()}, Store: store}, clock{now: c.Now, sleep: c.Sleep}, defaultBackoff)
 		require.NoError(t, err)
 		return s
 	}
@@ -488,7 +488,7 @@ func testSessionsShareFileStore(t *testing.T, shared bool) {
 	// Both due at once: one rotation between them.
 	c.Advance(4*time.Minute + 45*time.Second)
 	var wg sync.WaitGroup
-	var ra, rb *Token
+	var ra, rb *authkit.Token
 	var ea, eb error
 	wg.Add(2)
 	go func() { defer wg.Done(); ra, ea = a.Token(ctx, false) }()
@@ -536,8 +536,8 @@ func TestAPIErrorShapes(t *testing.T) {
 	e = parseAPIError(503, http.Header{"Retry-After": {"3"}}, []byte(`<html>`), t0)
 	assert.True(t, e.Transient())
 	assert.Equal(t, 3*time.Second, e.RetryAfter)
-	assert.True(t, errors.Is(transient(e), ErrTransient))
-	assert.Equal(t, 3*time.Second, transient(e).(*TransientError).RetryAfter)
+	assert.True(t, errors.Is(transient(e), authkit.ErrTransient))
+	assert.Equal(t, 3*time.Second, transient(e).(*authkit.TransientError).RetryAfter)
 }
 
 // plainStore hides MemoryStore's Locker, like a keychain store would.

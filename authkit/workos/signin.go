@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
@@ -25,114 +23,64 @@ import (
 var (
 	// ErrAccessDenied: the user refused (the Deny button of the sign-in
 	// page, or of the device verification page).
-	ErrAccessDenied = errors.New("authkit: sign-in denied")
-	// ErrStateMismatch: the browser came back with a state that is not the
-	// one this flow sent (a stale tab, or a forged request); nothing was
-	// exchanged. SignInWithBrowser no longer returns it (it ignores such
-	// callbacks and keeps waiting); it is kept for programs that check it.
-	ErrStateMismatch = errors.New("authkit: sign-in state mismatch")
+	ErrAccessDenied = errors.New("workos: sign-in denied")
 	// ErrDeviceCodeExpired: the device code expired before anyone
 	// approved it; start the flow again.
-	ErrDeviceCodeExpired = errors.New("authkit: device code expired")
+	ErrDeviceCodeExpired = errors.New("workos: device code expired")
 )
 
 // CallbackPath is the path of the loopback redirect URI of
 // SignInWithBrowser: the redirect URI is
 // http://127.0.0.1:<port>/callback, which must be in the environment's
 // redirect allowlist (WorkOS dashboard → Redirects, or convex.json's
-// authKit redirectUris). Pin the port with WithCallbackPort so that one
+// authKit redirectUris). Pin the port with SignInOptions.CallbackPort so that one
 // URI can be allowlisted.
 const CallbackPath = "/callback"
 
-// SignInOption configures a sign-in flow.
-type SignInOption func(*signInOptions)
-
-type signInOptions struct {
-	open      func(ctx context.Context, url string) error
-	out       io.Writer
-	port      int
-	hc        *http.Client
-	now       func() time.Time
-	sleep     func(context.Context, time.Duration) error
-	loginHint string
-	screen    string
-	org       string
+// SignInOptions are the choices of one sign-in. The zero value signs in
+// on the hosted page's default screen, opening the system browser and
+// printing instructions to os.Stderr.
+type SignInOptions struct {
+	// LoginHint pre-fills the email on the sign-in page (login_hint).
+	LoginHint string
+	// ScreenHint "sign-up" opens the sign-up page instead of sign-in
+	// (screen_hint).
+	ScreenHint string
+	// Organization signs in to an organization (organization_id).
+	Organization string
+	// CallbackPort makes SignInWithBrowser listen on this loopback port
+	// instead of a random one, so that a single redirect URI can be
+	// allowlisted.
+	CallbackPort int
+	// OpenBrowser replaces the function that opens the sign-in page
+	// (OpenBrowser when nil). When it fails, the URL is printed for the
+	// user to open by hand. Tests use it to drive the page over HTTP.
+	OpenBrowser func(ctx context.Context, url string) error
+	// Output is where a flow prints instructions (the URL to open, the
+	// device code when SignInWithDeviceCode has no prompt); os.Stderr when
+	// nil, io.Discard for nowhere.
+	Output io.Writer
 }
 
-func newSignInOptions(opts []SignInOption) *signInOptions {
-	o := &signInOptions{open: OpenBrowser, out: os.Stderr, now: time.Now, sleep: sleepCtx}
-	for _, opt := range opts {
-		opt(o)
+func (o SignInOptions) output() io.Writer {
+	if o.Output == nil {
+		return os.Stderr
 	}
-	if o.hc == nil {
-		o.hc = &http.Client{Timeout: defaultHTTPTimeout}
+	return o.Output
+}
+
+func (o SignInOptions) openBrowser() func(ctx context.Context, url string) error {
+	if o.OpenBrowser == nil {
+		return OpenBrowser
 	}
-	if o.out == nil {
-		o.out = io.Discard
-	}
-	return o
-}
-
-// WithBrowserOpener replaces the function that opens the sign-in page
-// (OpenBrowser by default). When it fails, the URL is printed for the user
-// to open by hand. Tests use it to drive the page over HTTP.
-func WithBrowserOpener(open func(ctx context.Context, url string) error) SignInOption {
-	return func(o *signInOptions) { o.open = open }
-}
-
-// WithSignInOutput sets where a flow prints instructions (the URL to
-// open); os.Stderr by default, nil for nowhere.
-func WithSignInOutput(w io.Writer) SignInOption {
-	return func(o *signInOptions) { o.out = w }
-}
-
-// WithCallbackPort makes SignInWithBrowser listen on this loopback port
-// instead of a random one, so that a single redirect URI can be
-// allowlisted.
-func WithCallbackPort(port int) SignInOption {
-	return func(o *signInOptions) { o.port = port }
-}
-
-// WithSignInHTTPClient sets the HTTP client of the API calls (a client
-// with a 30 s timeout by default).
-func WithSignInHTTPClient(hc *http.Client) SignInOption {
-	return func(o *signInOptions) { o.hc = hc }
-}
-
-// WithSignInClock replaces the clock of the device flow's polling: now
-// reads it, sleep waits on it (and returns ctx.Err() when ctx ends).
-// Either may be nil to keep the default.
-func WithSignInClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) SignInOption {
-	return func(o *signInOptions) {
-		if now != nil {
-			o.now = now
-		}
-		if sleep != nil {
-			o.sleep = sleep
-		}
-	}
-}
-
-// WithLoginHint pre-fills the email on the sign-in page.
-func WithLoginHint(email string) SignInOption {
-	return func(o *signInOptions) { o.loginHint = email }
-}
-
-// WithScreenHint opens the sign-up page ("sign-up") instead of sign-in.
-func WithScreenHint(hint string) SignInOption {
-	return func(o *signInOptions) { o.screen = hint }
-}
-
-// WithOrganization signs in to an organization (organization_id).
-func WithOrganization(orgID string) SignInOption {
-	return func(o *signInOptions) { o.org = orgID }
+	return o.OpenBrowser
 }
 
 // randomString returns n random bytes, base64url without padding.
 func randomString(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		panic("authkit: crypto/rand failed: " + err.Error())
+		panic("workos: crypto/rand failed: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -146,10 +94,11 @@ func newPKCE() (verifier, challenge string) {
 }
 
 // AuthorizeURL returns the hosted AuthKit sign-in URL for a PKCE flow
-// (spec §1.2). SignInWithBrowser builds it; it is exported for programs
-// with their own redirect handling (a custom URL scheme).
-func AuthorizeURL(cfg Config, redirectURI, state, codeChallenge string, opts ...SignInOption) string {
-	o := newSignInOptions(opts)
+// (GET /user_management/authorize, with workos-node getAuthorizationUrl's
+// parameters). SignInWithBrowser builds it; it is exported for programs
+// with their own redirect handling (a custom URL scheme), which then
+// redeem the code with ExchangeCode.
+func AuthorizeURL(cfg Config, redirectURI, state, codeChallenge string, o SignInOptions) string {
 	q := url.Values{
 		"client_id":             {cfg.ClientID},
 		"redirect_uri":          {redirectURI},
@@ -159,16 +108,16 @@ func AuthorizeURL(cfg Config, redirectURI, state, codeChallenge string, opts ...
 		"code_challenge_method": {"S256"},
 		"state":                 {state},
 	}
-	if o.loginHint != "" {
-		q.Set("login_hint", o.loginHint)
+	if o.LoginHint != "" {
+		q.Set("login_hint", o.LoginHint)
 	}
-	if o.screen != "" {
-		q.Set("screen_hint", o.screen)
+	if o.ScreenHint != "" {
+		q.Set("screen_hint", o.ScreenHint)
 	}
-	if o.org != "" {
-		q.Set("organization_id", o.org)
+	if o.Organization != "" {
+		q.Set("organization_id", o.Organization)
 	}
-	return strings.TrimRight(cfg.APIBaseOrDefault(), "/") + "/user_management/authorize?" + q.Encode()
+	return cfg.apiBase() + "/user_management/authorize?" + q.Encode()
 }
 
 type callbackResult struct {
@@ -177,13 +126,13 @@ type callbackResult struct {
 }
 
 // SignInWithBrowser signs a user in with the hosted AuthKit page, for CLIs
-// and desktop apps (spec §7.1): PKCE S256 with a fresh verifier and a
+// and desktop apps (docs/auth.md, "Browser sign-in"): PKCE S256 with a fresh verifier and a
 // random state, a one-shot HTTP server on 127.0.0.1 (random port, or
-// WithCallbackPort) receiving the redirect at
+// SignInOptions.CallbackPort) receiving the redirect at
 // http://127.0.0.1:<port>/callback — which must be in the environment's
 // redirect allowlist —, and the authorization_code grant with the
-// code_verifier (no secret). The browser is opened with OpenBrowser (or
-// WithBrowserOpener); when that fails the URL is printed.
+// code_verifier (no secret). The browser is opened with
+// SignInOptions.OpenBrowser; when that fails the URL is printed.
 //
 // A callback with another state is answered 400 and ignored, without any
 // exchange: the flow keeps waiting for its own (any web page could request
@@ -191,22 +140,18 @@ type callbackResult struct {
 // error=access_denied with the right state fails with ErrAccessDenied; any
 // other error parameter with an error naming it. Give ctx a deadline: the user
 // may never come back. The result is ready for Session.Save.
-func SignInWithBrowser(ctx context.Context, cfg Config, opts ...SignInOption) (*StoredSession, error) {
-	if err := checkHTTPS(cfg.APIBaseOrDefault()); err != nil {
-		return nil, fmt.Errorf("authkit: %s: %w", EnvAPIBase, err)
+func SignInWithBrowser(ctx context.Context, cfg Config, o SignInOptions) (*StoredSession, error) {
+	if err := cfg.checkAPI(); err != nil {
+		return nil, err
 	}
-	if cfg.ClientID == "" {
-		return nil, errors.New("authkit: Config.ClientID is required")
-	}
-	o := newSignInOptions(opts)
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.CallbackPort)))
 	if err != nil {
-		return nil, fmt.Errorf("authkit: listening for the sign-in callback: %w", err)
+		return nil, fmt.Errorf("workos: listening for the sign-in callback: %w", err)
 	}
 	redirectURI := "http://" + ln.Addr().String() + CallbackPath
 	verifier, challenge := newPKCE()
 	state := randomString(32)
-	authURL := AuthorizeURL(cfg, redirectURI, state, challenge, opts...)
+	authURL := AuthorizeURL(cfg, redirectURI, state, challenge, o)
 
 	results := make(chan callbackResult, 1)
 	handled := false
@@ -245,7 +190,7 @@ func SignInWithBrowser(ctx context.Context, cfg Config, opts ...SignInOption) (*
 			return
 		}
 		handled = true
-		st, err := exchangeCode(ctx, cfg, o, code, verifier)
+		st, err := exchangeCode(ctx, cfg, code, verifier, "")
 		if err != nil {
 			writeCallbackPage(w, http.StatusOK, "Sign-in failed", "Return to the terminal for details. You can close this window.")
 		} else {
@@ -261,32 +206,27 @@ func SignInWithBrowser(ctx context.Context, cfg Config, opts ...SignInOption) (*
 		srv.Shutdown(sctx)
 	}()
 
-	if err := o.open(ctx, authURL); err != nil {
-		fmt.Fprintf(o.out, "Open this URL in a browser to sign in:\n\n  %s\n\n", authURL)
+	if err := o.openBrowser()(ctx, authURL); err != nil {
+		fmt.Fprintf(o.output(), "Open this URL in a browser to sign in:\n\n  %s\n\n", authURL)
 	} else {
-		fmt.Fprintf(o.out, "Your browser has been opened to sign in. If it did not open, visit:\n\n  %s\n\n", authURL)
+		fmt.Fprintf(o.output(), "Your browser has been opened to sign in. If it did not open, visit:\n\n  %s\n\n", authURL)
 	}
 	select {
 	case r := <-results:
 		return r.st, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("authkit: waiting for the browser sign-in: %w", ctx.Err())
+		return nil, fmt.Errorf("workos: waiting for the browser sign-in: %w", ctx.Err())
 	}
 }
 
-// exchangeCode redeems an authorization code with its PKCE verifier.
-func exchangeCode(ctx context.Context, cfg Config, o *signInOptions, code, verifier string) (*StoredSession, error) {
-	body := map[string]string{
-		"grant_type":    "authorization_code",
-		"client_id":     cfg.ClientID,
-		"code":          code,
-		"code_verifier": verifier,
-	}
-	ar, err := postAuthenticate(ctx, o.hc, cfg.APIBaseOrDefault(), body, o.now)
+// exchangeCode redeems an authorization code with its PKCE verifier, and
+// secret as client_secret when not empty.
+func exchangeCode(ctx context.Context, cfg Config, code, verifier, secret string) (*StoredSession, error) {
+	ar, err := postCode(ctx, cfg, code, verifier, secret, time.Now)
 	if err != nil {
-		return nil, fmt.Errorf("authkit: exchanging the authorization code: %w", err)
+		return nil, fmt.Errorf("workos: exchanging the authorization code: %w", err)
 	}
-	return ar.stored(o.now(), cfg.APIBaseOrDefault()), nil
+	return ar.stored(time.Now(), cfg.apiBase()), nil
 }
 
 // stored converts an authenticate answer from apiBase into what a Store

@@ -1,8 +1,9 @@
-package authkit_test
+package workos_test
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 )
 
 const (
@@ -27,7 +28,7 @@ const (
 
 // rotate forces n refreshes of a Session on the FileStore at path.
 func rotate(ctx context.Context, path, api, clientID string, n int) error {
-	sess, err := authkit.NewSession(authkit.SessionConfig{ClientID: clientID, APIBase: api, Store: authkit.NewFileStore(path), Sleep: instant})
+	sess, err := workos.NewSessionWithSleep(workos.SessionConfig{Config: workos.Config{ClientID: clientID, APIBase: api}, Store: workos.NewFileStore(path)}, instant)
 	if err != nil {
 		return err
 	}
@@ -64,10 +65,10 @@ func TestSignInSharedFileStoreTwoProcesses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	st, err := authkit.SignInWithBrowser(ctx, cfgFor(srv), authkit.WithSignInOutput(nil), authkit.WithBrowserOpener(browserGet(t, srv)))
+	st, err := workos.SignInWithBrowser(ctx, cfgFor(srv), workos.SignInOptions{Output: io.Discard, OpenBrowser: browserGet(t, srv)})
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "goconvex", "session.json")
-	require.NoError(t, authkit.NewFileStore(path).Save(ctx, st))
+	require.NoError(t, workos.NewFileStore(path).Save(ctx, st))
 
 	const n = 15
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestFileStoreChildProcess$", "-test.count=1")

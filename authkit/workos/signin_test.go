@@ -1,9 +1,10 @@
-package authkit_test
+package workos_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 )
 
 // stepClock is a fake clock shared by authkittest and a flow: Sleep
@@ -59,8 +61,8 @@ func (c *stepClock) Slept() []time.Duration {
 	return append([]time.Duration(nil), c.slept...)
 }
 
-func cfgFor(srv *authkittest.Server) authkit.Config {
-	return authkit.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}
+func cfgFor(srv *authkittest.Server) workos.Config {
+	return workos.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}
 }
 
 // browserGet plays the browser: it allowlists the loopback redirect URI
@@ -88,8 +90,7 @@ func TestSignInWithBrowser(t *testing.T) {
 
 	var seen string
 	open := browserGet(t, srv)
-	st, err := authkit.SignInWithBrowser(ctx, cfgFor(srv), authkit.WithSignInOutput(nil),
-		authkit.WithBrowserOpener(func(ctx context.Context, u string) error { seen = u; return open(ctx, u) }))
+	st, err := workos.SignInWithBrowser(ctx, cfgFor(srv), workos.SignInOptions{Output: io.Discard, OpenBrowser: func(ctx context.Context, u string) error { seen = u; return open(ctx, u) }})
 	require.NoError(t, err)
 	assert.NotEmpty(t, st.RefreshToken)
 	assert.Equal(t, authkittest.DemoUser.Email, st.User.Email)
@@ -105,10 +106,10 @@ func TestSignInWithBrowser(t *testing.T) {
 	ru, err := url.Parse(q.Get("redirect_uri"))
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1", ru.Hostname())
-	assert.Equal(t, authkit.CallbackPath, ru.Path)
+	assert.Equal(t, workos.CallbackPath, ru.Path)
 
 	// The tokens work with a Session.
-	sess, err := authkit.NewSession(authkit.SessionConfig{ClientID: srv.ClientID(), APIBase: srv.URL(), Store: authkit.NewMemoryStore()})
+	sess, err := workos.NewSession(workos.SessionConfig{Config: workos.Config{ClientID: srv.ClientID(), APIBase: srv.URL()}, Store: workos.NewMemoryStore()})
 	require.NoError(t, err)
 	require.NoError(t, sess.Save(ctx, st))
 	nt, err := sess.Token(ctx, true)
@@ -132,28 +133,27 @@ func TestSignInWithBrowserStateMismatch(t *testing.T) {
 	defer cancel()
 	open := browserGet(t, srv)
 	forged := make(chan int, 3)
-	st, err := authkit.SignInWithBrowser(ctx, cfgFor(srv), authkit.WithSignInOutput(nil),
-		authkit.WithBrowserOpener(func(ctx context.Context, u string) error {
-			q := mustQuery(t, u)
-			go func() {
-				// The forged hits first, each answered before the next.
-				for _, v := range []url.Values{
-					{"code": {"stolen"}, "state": {"not-" + q.Get("state")}},
-					{"error": {"access_denied"}, "state": {"x"}},
-					{"code": {"stolen"}},
-				} {
-					resp, err := http.Get(q.Get("redirect_uri") + "?" + v.Encode())
-					if err != nil {
-						forged <- 0
-						continue
-					}
-					resp.Body.Close()
-					forged <- resp.StatusCode
+	st, err := workos.SignInWithBrowser(ctx, cfgFor(srv), workos.SignInOptions{Output: io.Discard, OpenBrowser: func(ctx context.Context, u string) error {
+		q := mustQuery(t, u)
+		go func() {
+			// The forged hits first, each answered before the next.
+			for _, v := range []url.Values{
+				{"code": {"stolen"}, "state": {"not-" + q.Get("state")}},
+				{"error": {"access_denied"}, "state": {"x"}},
+				{"code": {"stolen"}},
+			} {
+				resp, err := http.Get(q.Get("redirect_uri") + "?" + v.Encode())
+				if err != nil {
+					forged <- 0
+					continue
 				}
-				open(ctx, u)
-			}()
-			return nil
-		}))
+				resp.Body.Close()
+				forged <- resp.StatusCode
+			}
+			open(ctx, u)
+		}()
+		return nil
+	}})
 	require.NoError(t, err, "a forged callback must not end the sign-in")
 	assert.NotEmpty(t, st.RefreshToken)
 	for range 3 {
@@ -167,24 +167,23 @@ func TestSignInWithBrowserDenied(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := authkit.SignInWithBrowser(ctx, cfgFor(srv), authkit.WithSignInOutput(nil),
-		authkit.WithBrowserOpener(func(ctx context.Context, u string) error {
-			q := mustQuery(t, u)
-			srv.AllowRedirectURI(q.Get("redirect_uri"))
-			// The login form's Deny button.
-			form := url.Values{}
-			for k, v := range q {
-				form[k] = v
+	_, err := workos.SignInWithBrowser(ctx, cfgFor(srv), workos.SignInOptions{Output: io.Discard, OpenBrowser: func(ctx context.Context, u string) error {
+		q := mustQuery(t, u)
+		srv.AllowRedirectURI(q.Get("redirect_uri"))
+		// The login form's Deny button.
+		form := url.Values{}
+		for k, v := range q {
+			form[k] = v
+		}
+		form.Set("action", "deny")
+		go func() {
+			if resp, err := http.PostForm(srv.URL()+authkittest.RouteAuthorize, form); err == nil {
+				resp.Body.Close()
 			}
-			form.Set("action", "deny")
-			go func() {
-				if resp, err := http.PostForm(srv.URL()+authkittest.RouteAuthorize, form); err == nil {
-					resp.Body.Close()
-				}
-			}()
-			return nil
-		}))
-	require.ErrorIs(t, err, authkit.ErrAccessDenied)
+		}()
+		return nil
+	}})
+	require.ErrorIs(t, err, workos.ErrAccessDenied)
 	assert.Zero(t, srv.Requests(authkittest.RouteAuthenticate))
 }
 
@@ -194,8 +193,7 @@ func TestSignInWithBrowserTimeoutAndFallback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	var out bytes.Buffer
-	_, err := authkit.SignInWithBrowser(ctx, cfgFor(srv), authkit.WithSignInOutput(&out),
-		authkit.WithBrowserOpener(func(context.Context, string) error { return errors.New("no display") }))
+	_, err := workos.SignInWithBrowser(ctx, cfgFor(srv), workos.SignInOptions{Output: &out, OpenBrowser: func(context.Context, string) error { return errors.New("no display") }})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, out.String(), "Open this URL in a browser")
 	assert.Contains(t, out.String(), srv.URL()+"/user_management/authorize?")
@@ -207,11 +205,10 @@ func TestSignInWithBrowserFixedPort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	port := freePort(t)
-	st, err := authkit.SignInWithBrowser(ctx, cfgFor(srv), authkit.WithSignInOutput(nil), authkit.WithCallbackPort(port),
-		authkit.WithBrowserOpener(func(ctx context.Context, u string) error {
-			assert.Equal(t, "http://127.0.0.1:"+itoa(port)+"/callback", mustQuery(t, u).Get("redirect_uri"))
-			return browserGet(t, srv)(ctx, u)
-		}))
+	st, err := workos.SignInWithBrowser(ctx, cfgFor(srv), workos.SignInOptions{Output: io.Discard, CallbackPort: port, OpenBrowser: func(ctx context.Context, u string) error {
+		assert.Equal(t, "http://127.0.0.1:"+itoa(port)+"/callback", mustQuery(t, u).Get("redirect_uri"))
+		return browserGet(t, srv)(ctx, u)
+	}})
 	require.NoError(t, err)
 	assert.NotEmpty(t, st.RefreshToken)
 }
@@ -220,15 +217,14 @@ func TestSignInWithDeviceCode(t *testing.T) {
 	clk := newStepClock()
 	srv := authkittest.NewServer(authkittest.WithClock(clk.Now))
 	defer srv.Close()
-	var dc authkit.DeviceCode
+	var dc workos.DeviceCode
 	clk.onSleep = func(n int, d time.Duration) time.Duration {
 		if n == 3 {
 			require.NoError(t, srv.ApproveDevice(dc.UserCode, authkittest.DemoUser.ID))
 		}
 		return d
 	}
-	st, err := authkit.SignInWithDeviceCode(context.Background(), cfgFor(srv), func(c authkit.DeviceCode) { dc = c },
-		authkit.WithSignInClock(clk.Now, clk.Sleep))
+	st, err := workos.SignInWithDeviceCodeOnClock(context.Background(), cfgFor(srv), func(c workos.DeviceCode) { dc = c }, workos.SignInOptions{}, clk.Now, clk.Sleep)
 	require.NoError(t, err)
 	assert.NotEmpty(t, st.RefreshToken)
 	assert.Equal(t, authkittest.DemoUser.ID, st.User.ID)
@@ -243,7 +239,7 @@ func TestSignInWithDeviceCodeSlowDown(t *testing.T) {
 	clk := newStepClock()
 	srv := authkittest.NewServer(authkittest.WithClock(clk.Now))
 	defer srv.Close()
-	var dc authkit.DeviceCode
+	var dc workos.DeviceCode
 	clk.onSleep = func(n int, d time.Duration) time.Duration {
 		switch n {
 		case 2:
@@ -253,8 +249,7 @@ func TestSignInWithDeviceCodeSlowDown(t *testing.T) {
 		}
 		return d
 	}
-	st, err := authkit.SignInWithDeviceCode(context.Background(), cfgFor(srv), func(c authkit.DeviceCode) { dc = c },
-		authkit.WithSignInClock(clk.Now, clk.Sleep))
+	st, err := workos.SignInWithDeviceCodeOnClock(context.Background(), cfgFor(srv), func(c workos.DeviceCode) { dc = c }, workos.SignInOptions{}, clk.Now, clk.Sleep)
 	require.NoError(t, err)
 	assert.NotEmpty(t, st.AccessToken)
 	// The interval grows by 5 s for good after slow_down.
@@ -265,9 +260,8 @@ func TestSignInWithDeviceCodeExpired(t *testing.T) {
 	clk := newStepClock()
 	srv := authkittest.NewServer(authkittest.WithClock(clk.Now))
 	defer srv.Close()
-	_, err := authkit.SignInWithDeviceCode(context.Background(), cfgFor(srv), func(authkit.DeviceCode) {},
-		authkit.WithSignInClock(clk.Now, clk.Sleep))
-	require.ErrorIs(t, err, authkit.ErrDeviceCodeExpired)
+	_, err := workos.SignInWithDeviceCodeOnClock(context.Background(), cfgFor(srv), func(workos.DeviceCode) {}, workos.SignInOptions{}, clk.Now, clk.Sleep)
+	require.ErrorIs(t, err, workos.ErrDeviceCodeExpired)
 	assert.LessOrEqual(t, len(clk.Slept()), int(authkittest.DeviceCodeLifetime/(5*time.Second))+1)
 
 	// The server saying expired_token (its clock ahead of ours) stops too.
@@ -275,9 +269,8 @@ func TestSignInWithDeviceCodeExpired(t *testing.T) {
 	srv2 := authkittest.NewServer(authkittest.WithClock(clk2.Now))
 	defer srv2.Close()
 	clk2.onSleep = func(n int, d time.Duration) time.Duration { return authkittest.DeviceCodeLifetime + time.Second }
-	_, err = authkit.SignInWithDeviceCode(context.Background(), cfgFor(srv2), func(authkit.DeviceCode) {},
-		authkit.WithSignInClock(func() time.Time { return clk2.Now().Add(-time.Hour) }, clk2.Sleep))
-	require.ErrorIs(t, err, authkit.ErrDeviceCodeExpired)
+	_, err = workos.SignInWithDeviceCodeOnClock(context.Background(), cfgFor(srv2), func(workos.DeviceCode) {}, workos.SignInOptions{}, func() time.Time { return clk2.Now().Add(-time.Hour) }, clk2.Sleep)
+	require.ErrorIs(t, err, workos.ErrDeviceCodeExpired)
 	assert.Len(t, clk2.Slept(), 1)
 }
 
@@ -285,10 +278,10 @@ func TestSignInWithDeviceCodeDenied(t *testing.T) {
 	clk := newStepClock()
 	srv := authkittest.NewServer(authkittest.WithClock(clk.Now))
 	defer srv.Close()
-	_, err := authkit.SignInWithDeviceCode(context.Background(), cfgFor(srv), func(c authkit.DeviceCode) {
+	_, err := workos.SignInWithDeviceCodeOnClock(context.Background(), cfgFor(srv), func(c workos.DeviceCode) {
 		require.NoError(t, srv.DenyDevice(c.UserCode))
-	}, authkit.WithSignInClock(clk.Now, clk.Sleep))
-	require.ErrorIs(t, err, authkit.ErrAccessDenied)
+	}, workos.SignInOptions{}, clk.Now, clk.Sleep)
+	require.ErrorIs(t, err, workos.ErrAccessDenied)
 	assert.Len(t, clk.Slept(), 1)
 }
 
@@ -296,7 +289,7 @@ func TestSignInWithDeviceCodeToleratesFaults(t *testing.T) {
 	clk := newStepClock()
 	srv := authkittest.NewServer(authkittest.WithClock(clk.Now))
 	defer srv.Close()
-	var dc authkit.DeviceCode
+	var dc workos.DeviceCode
 	srv.Fault(authkittest.RouteAuthenticate, authkittest.Fault{Status: 503, Times: 2})
 	clk.onSleep = func(n int, d time.Duration) time.Duration {
 		if n == 3 {
@@ -304,8 +297,7 @@ func TestSignInWithDeviceCodeToleratesFaults(t *testing.T) {
 		}
 		return d
 	}
-	st, err := authkit.SignInWithDeviceCode(context.Background(), cfgFor(srv), func(c authkit.DeviceCode) { dc = c },
-		authkit.WithSignInClock(clk.Now, clk.Sleep))
+	st, err := workos.SignInWithDeviceCodeOnClock(context.Background(), cfgFor(srv), func(c workos.DeviceCode) { dc = c }, workos.SignInOptions{}, clk.Now, clk.Sleep)
 	require.NoError(t, err)
 	assert.NotEmpty(t, st.RefreshToken)
 }
@@ -314,7 +306,7 @@ func TestSignInWithDeviceCodeCancelled(t *testing.T) {
 	srv := authkittest.NewServer()
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := authkit.SignInWithDeviceCode(ctx, cfgFor(srv), func(authkit.DeviceCode) { cancel() })
+	_, err := workos.SignInWithDeviceCode(ctx, cfgFor(srv), func(workos.DeviceCode) { cancel() }, workos.SignInOptions{})
 	require.ErrorIs(t, err, context.Canceled)
 }
 
@@ -324,16 +316,16 @@ func TestSignInWithPassword(t *testing.T) {
 	ctx := context.Background()
 	cfg := cfgFor(srv)
 
-	_, err := authkit.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, authkittest.DemoUser.Password)
+	_, err := workos.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, authkittest.DemoUser.Password)
 	require.Error(t, err, "needs the API key")
 
 	cfg.APIKey = "sk_test_1"
-	st, err := authkit.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, authkittest.DemoUser.Password)
+	st, err := workos.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, authkittest.DemoUser.Password)
 	require.NoError(t, err)
 	assert.Equal(t, authkittest.DemoUser.ID, st.User.ID)
 
-	_, err = authkit.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, "wrong")
-	var ae *authkit.APIError
+	_, err = workos.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, "wrong")
+	var ae *workos.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "invalid_credentials", ae.Code)
 }
@@ -349,11 +341,10 @@ func TestRevokedSession(t *testing.T) {
 
 	for _, how := range []string{"revoke", "logout"} {
 		t.Run(how, func(t *testing.T) {
-			st, err := authkit.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, authkittest.DemoUser.Password)
+			st, err := workos.SignInWithPassword(ctx, cfg, authkittest.DemoUser.Email, authkittest.DemoUser.Password)
 			require.NoError(t, err)
 			var ended error
-			sess, err := authkit.NewSession(authkit.SessionConfig{ClientID: cfg.ClientID, ClientSecret: cfg.APIKey, APIBase: cfg.APIBase,
-				Store: authkit.NewMemoryStore(), Sleep: instant, OnSignedOut: func(err error) { ended = err }})
+			sess, err := workos.NewSessionWithSleep(workos.SessionConfig{Config: workos.Config{ClientID: cfg.ClientID, APIKey: cfg.APIKey, APIBase: cfg.APIBase}, Store: workos.NewMemoryStore(), OnSignedOut: func(err error) { ended = err }}, instant)
 			require.NoError(t, err)
 			require.NoError(t, sess.Save(ctx, st))
 			tok, err := sess.Token(ctx, false)
@@ -361,9 +352,9 @@ func TestRevokedSession(t *testing.T) {
 			require.NotEmpty(t, tok.SessionID)
 
 			if how == "revoke" {
-				require.NoError(t, authkit.RevokeSession(ctx, cfg, tok.SessionID))
+				require.NoError(t, workos.RevokeSession(ctx, cfg, tok.SessionID))
 			} else {
-				require.NoError(t, authkit.EndSession(ctx, authkit.Config{ClientID: cfg.ClientID, APIBase: cfg.APIBase}, tok.SessionID))
+				require.NoError(t, workos.EndSession(ctx, workos.Config{ClientID: cfg.ClientID, APIBase: cfg.APIBase}, tok.SessionID))
 			}
 			assert.False(t, srv.SessionActive(tok.SessionID))
 			_, err = sess.Token(ctx, true)
@@ -371,9 +362,9 @@ func TestRevokedSession(t *testing.T) {
 			assert.NotNil(t, ended)
 		})
 	}
-	require.Error(t, authkit.RevokeSession(ctx, authkit.Config{ClientID: cfg.ClientID, APIBase: cfg.APIBase}, "session_x"), "needs the API key")
-	err := authkit.RevokeSession(ctx, cfg, "session_01UNKNOWN")
-	var ae *authkit.APIError
+	require.Error(t, workos.RevokeSession(ctx, workos.Config{ClientID: cfg.ClientID, APIBase: cfg.APIBase}, "session_x"), "needs the API key")
+	err := workos.RevokeSession(ctx, cfg, "session_01UNKNOWN")
+	var ae *workos.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusNotFound, ae.Status)
 }

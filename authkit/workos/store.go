@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
@@ -46,7 +44,7 @@ type Store interface {
 
 // ErrStoreChanged is returned by Store.CompareAndSwap when the stored
 // refresh token is not the expected one: someone else wrote first.
-var ErrStoreChanged = errors.New("authkit: the stored session changed")
+var ErrStoreChanged = errors.New("workos: the stored session changed")
 
 // Locker is implemented by stores that can serialize refreshes, across
 // processes when the store is shared (FileStore), so that only one of them

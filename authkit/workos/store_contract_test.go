@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"context"
@@ -76,11 +74,7 @@ func TestPlainStoreConcurrentRefreshes(t *testing.T) {
 		store := &barrierStore{s: &StoredSession{RefreshToken: api.grant()}, release: make(chan struct{})}
 		var signedOut atomic.Int32
 		newSess := func() *Session {
-			s, err := NewSession(SessionConfig{
-				ClientID: "client_test", APIBase: "http://127.0.0.1:1", Store: store,
-				HTTPClient: &http.Client{Transport: handlerTransport{api}}, Backoff: []time.Duration{},
-				OnSignedOut: func(error) { signedOut.Add(1) },
-			})
+			s, err := newSession(SessionConfig{Config: Config{ClientID: "client_test", APIBase: "http://127.0.0.1:1", HTTPClient: &http.Client{Transport: handlerTransport{api}}}, Store: store, OnSignedOut: func(error) { signedOut.Add(1) }}, clock{now: time.Now, sleep: sleepCtx}, []time.Duration{})
 			require.NoError(t, err)
 			return s
 		}

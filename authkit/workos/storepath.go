@@ -1,6 +1,4 @@
-//go:build !js
-
-package authkit
+package workos
 
 import (
 	"errors"
@@ -20,7 +18,7 @@ const EnvStoreDir = "GOCONVEX_CONFIG_DIR"
 // directory with mode 0700 and the file with mode 0600.
 func DefaultStorePath(clientID string) (string, error) {
 	if clientID == "" || strings.ContainsAny(clientID, `/\:`) || strings.Contains(clientID, "..") {
-		return "", errors.New("authkit: DefaultStorePath needs a client id without path separators")
+		return "", errors.New("workos: DefaultStorePath needs a client id without path separators")
 	}
 	dir := os.Getenv(EnvStoreDir)
 	if dir == "" {

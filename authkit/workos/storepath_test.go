@@ -1,4 +1,4 @@
-package authkit_test
+package workos_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -26,16 +26,16 @@ func freePort(t *testing.T) int {
 
 func TestDefaultStorePath(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(authkit.EnvStoreDir, "")
+	t.Setenv(workos.EnvStoreDir, "")
 	if runtime.GOOS == "linux" {
 		t.Setenv("XDG_CONFIG_HOME", dir)
-		p, err := authkit.DefaultStorePath("client_01ABC")
+		p, err := workos.DefaultStorePath("client_01ABC")
 		require.NoError(t, err)
 		assert.Equal(t, filepath.Join(dir, "goconvex", "session-client_01ABC.json"), p)
 
-		fs, err := authkit.NewDefaultFileStore("client_01ABC")
+		fs, err := workos.NewDefaultFileStore("client_01ABC")
 		require.NoError(t, err)
-		require.NoError(t, fs.Save(context.Background(), &authkit.StoredSession{RefreshToken: "rt"}))
+		require.NoError(t, fs.Save(context.Background(), &workos.StoredSession{RefreshToken: "rt"}))
 		fi, err := os.Stat(filepath.Join(dir, "goconvex"))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
@@ -43,13 +43,13 @@ func TestDefaultStorePath(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 	}
-	t.Setenv(authkit.EnvStoreDir, filepath.Join(dir, "x"))
-	p, err := authkit.DefaultStorePath("client_01ABC")
+	t.Setenv(workos.EnvStoreDir, filepath.Join(dir, "x"))
+	p, err := workos.DefaultStorePath("client_01ABC")
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "x", "session-client_01ABC.json"), p)
 
 	for _, bad := range []string{"", "../etc", "a/b", `a\b`} {
-		_, err := authkit.DefaultStorePath(bad)
+		_, err := workos.DefaultStorePath(bad)
 		assert.Error(t, err, bad)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 )
 
@@ -58,11 +59,11 @@ func TestBannerEnvAndBotIdentity(t *testing.T) {
 	// What examples/bot does with those variables (BOT_CLIENT_ID set).
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	src, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+	src, err := workos.NewClientCredentialsSource(workos.ClientCredentialsConfig{
 		AuthKitDomain: env["WORKOS_AUTHKIT_DOMAIN"], ClientID: env["BOT_CLIENT_ID"], ClientSecret: env["BOT_CLIENT_SECRET"],
 	})
 	require.NoError(t, err)
-	p := authkit.NewProvider(src)
+	p := authkit.NewProvider(src, authkit.ProviderConfig{})
 	defer p.Close()
 	c, err := client.New(env["CONVEX_URL"])
 	require.NoError(t, err)

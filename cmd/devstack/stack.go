@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
 	"github.com/goconvex/convex/internal/devauth"
@@ -52,7 +52,7 @@ var users = []authkittest.User{
 
 // bot is the dev stack's machine identity for examples/bot: a WorkOS
 // Connect M2M application whose client_credentials tokens the deployment
-// accepts (a third provider, as authkit.M2MConvexProvider describes). Its
+// accepts (a third provider, as workos.M2MConvexProvider describes). Its
 // messages appear under its client id, not as one of the users.
 var bot = authkittest.M2MApp{ClientID: "demo-bot", ClientSecret: "demo-bot-secret"}
 
@@ -93,7 +93,7 @@ func start(cfg config) (*stack, error) {
 		authkittest.WithM2MApps(bot),
 	)
 	clientID := ak.ClientID()
-	m2m := authkit.M2MConvexProvider(ak.M2MIssuer(), clientID)
+	m2m := workos.M2MConvexProvider(ak.M2MIssuer(), clientID)
 	var e2e *e2eControl
 	cxOpts := []convextest.Option{
 		convextest.WithAddr(cfg.convexAddr),
@@ -101,8 +101,7 @@ func start(cfg config) (*stack, error) {
 		convextest.WithAdminKey(adminKey),
 		// The seed's two WorkOS providers (convex/auth.config.ts), with the
 		// keys of the local issuer, and the bot's.
-		convextest.WithAuth(append(devauth.ConvexProviders(ak),
-			convextest.AuthProvider{Issuer: m2m.Issuer, ApplicationID: m2m.ApplicationID, Algorithm: m2m.Algorithm, JWKS: m2m.JWKS})...),
+		convextest.WithAuth(append(devauth.ConvexProviders(ak), m2m)...),
 	}
 	var observers []func(convextest.Direction, uint64, []byte)
 	if cfg.e2eControl {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
+	"github.com/goconvex/convex/internal/dotenv"
 )
 
 // Exit codes.
@@ -29,11 +31,9 @@ const (
 // Test hooks.
 var (
 	// openBrowser opens the sign-in page.
-	openBrowser = authkit.OpenBrowser
-	// signInOptions are added to every sign-in flow.
-	signInOptions []authkit.SignInOption
+	openBrowser = workos.OpenBrowser
 	// onDeviceCode sees the device code login shows.
-	onDeviceCode func(authkit.DeviceCode)
+	onDeviceCode func(workos.DeviceCode)
 )
 
 const usage = `goconvex: WorkOS AuthKit sign-in and Convex from the command line.
@@ -73,7 +73,7 @@ type app struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	json           bool
-	cfg            authkit.Config
+	cfg            config
 	storePath      string
 	timeout        time.Duration
 	// fromDotEnv are the variables the dotenv file set (runCtx unsets
@@ -198,10 +198,10 @@ func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]
 	a.json = cf.json
 	a.timeout = cf.timeout
 	if cf.envFile != "" {
-		// LoadDotEnv sets only variables the environment lacks: the new
+		// dotenv.Load sets only variables the environment lacks: the new
 		// ones are those the file provided.
 		before := envNames()
-		err := authkit.LoadDotEnv(cf.envFile)
+		err := dotenv.Load(cf.envFile)
 		a.fromDotEnv = map[string]bool{}
 		for k := range envNames() {
 			if !before[k] {
@@ -212,9 +212,9 @@ func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]
 			return nil, fmt.Errorf("reading %s: %w", cf.envFile, err)
 		}
 	}
-	a.cfg = authkit.ConfigFromEnv()
+	a.cfg = configFromEnv()
 	urlVar := ""
-	for _, k := range []string{authkit.EnvConvexURL, "VITE_CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"} {
+	for _, k := range []string{envConvexURL, "VITE_CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"} {
 		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
 			a.cfg.ConvexURL, urlVar = v, k
 			break
@@ -293,15 +293,16 @@ func (a *app) withTimeout() (context.Context, context.CancelFunc) {
 }
 
 // store returns the session store.
-func (a *app) store() (*authkit.FileStore, error) {
+func (a *app) store() (*workos.FileStore, error) {
 	if a.storePath != "" {
-		return authkit.NewFileStore(a.storePath), nil
+		return workos.NewFileStore(a.storePath), nil
 	}
-	return authkit.NewDefaultFileStore(a.cfg.ClientID)
+	return workos.NewDefaultFileStore(a.cfg.ClientID)
 }
 
-// session returns a Session on the store.
-func (a *app) session() (*authkit.Session, *authkit.FileStore, error) {
+// session returns a Session on the store. It refreshes as a public
+// client: the API key, when configured, is not sent.
+func (a *app) session() (*workos.Session, *workos.FileStore, error) {
 	if err := a.needClientID(); err != nil {
 		return nil, nil, err
 	}
@@ -309,7 +310,7 @@ func (a *app) session() (*authkit.Session, *authkit.FileStore, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := authkit.NewSession(authkit.SessionConfig{ClientID: a.cfg.ClientID, APIBase: a.cfg.APIBase, Store: st})
+	s, err := workos.NewSession(workos.SessionConfig{Config: a.cfg.publicClient(), Store: st})
 	return s, st, err
 }
 

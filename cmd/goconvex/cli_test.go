@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
@@ -65,12 +66,12 @@ func newStack(t *testing.T, akOpts ...authkittest.Option) *stackT {
 	t.Cleanup(cx.Close)
 	chat.Register(cx)
 
-	t.Setenv(authkit.EnvClientID, id)
-	t.Setenv(authkit.EnvAPIBase, ak.URL())
-	t.Setenv(authkit.EnvConvexURL, cx.URL())
-	t.Setenv(authkit.EnvRedirectURI, appOrigin+"/callback")
-	t.Setenv(authkit.EnvAPIKey, "")
-	t.Setenv(authkit.EnvStoreDir, t.TempDir())
+	t.Setenv(workos.EnvClientID, id)
+	t.Setenv(workos.EnvAPIBase, ak.URL())
+	t.Setenv(envConvexURL, cx.URL())
+	t.Setenv(envRedirectURI, appOrigin+"/callback")
+	t.Setenv(workos.EnvAPIKey, "")
+	t.Setenv(workos.EnvStoreDir, t.TempDir())
 
 	openBrowser = func(ctx context.Context, u string) error {
 		pu, err := url.Parse(u)
@@ -85,11 +86,10 @@ func newStack(t *testing.T, akOpts ...authkittest.Option) *stackT {
 		}()
 		return nil
 	}
-	signInOptions = []authkit.SignInOption{authkit.WithSignInClock(nil, func(ctx context.Context, d time.Duration) error { return ctx.Err() })}
-	onDeviceCode = func(dc authkit.DeviceCode) {
+	onDeviceCode = func(dc workos.DeviceCode) {
 		require.NoError(t, ak.ApproveDevice(dc.UserCode, authkittest.DemoUser.ID))
 	}
-	t.Cleanup(func() { openBrowser, signInOptions, onDeviceCode = authkit.OpenBrowser, nil, nil })
+	t.Cleanup(func() { openBrowser, onDeviceCode = workos.OpenBrowser, nil })
 	return &stackT{ak: ak, cx: cx}
 }
 
@@ -102,7 +102,7 @@ func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func storeFile(t *testing.T) string {
-	p, err := authkit.DefaultStorePath(os.Getenv(authkit.EnvClientID))
+	p, err := workos.DefaultStorePath(os.Getenv(workos.EnvClientID))
 	require.NoError(t, err)
 	return p
 }
@@ -142,7 +142,7 @@ func TestCLIFlow(t *testing.T) {
 	fi, err := os.Stat(storeFile(t))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	saved, err := authkit.NewFileStore(storeFile(t)).Load(context.Background())
+	saved, err := workos.NewFileStore(storeFile(t)).Load(context.Background())
 	require.NoError(t, err)
 	secrets := []string{saved.AccessToken, saved.RefreshToken}
 
@@ -154,7 +154,7 @@ func TestCLIFlow(t *testing.T) {
 	code, stdout, _ = cli(t, "whoami", "--json")
 	require.Equal(t, exitOK, code)
 	var who struct {
-		User   authkit.User   `json:"user"`
+		User   workos.User   `json:"user"`
 		Claims map[string]any `json:"claims"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &who))
@@ -302,7 +302,7 @@ func TestCLIDoctorProblems(t *testing.T) {
 			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
 		})
 		require.NoError(t, err)
-		require.NoError(t, authkit.NewFileStore(storeFile(t)).Save(context.Background(), &authkit.StoredSession{RefreshToken: "rt_bogus", AccessToken: access}))
+		require.NoError(t, workos.NewFileStore(storeFile(t)).Save(context.Background(), &workos.StoredSession{RefreshToken: "rt_bogus", AccessToken: access}))
 		code, checks := doctorChecks(t, "--timeout", "6s")
 		assert.Equal(t, exitProblems, code)
 		assert.Equal(t, "fail", checks["token issuer"].Status)
@@ -311,13 +311,13 @@ func TestCLIDoctorProblems(t *testing.T) {
 	})
 	t.Run("config, cors and clock", func(t *testing.T) {
 		st := newStack(t)
-		t.Setenv(authkit.EnvRedirectURI, "http://localhost:9999/callback")
+		t.Setenv(envRedirectURI, "http://localhost:9999/callback")
 		code, checks := doctorChecks(t)
 		assert.Equal(t, exitProblems, code)
 		assert.Equal(t, "fail", checks["cors"].Status)
 		assert.Equal(t, "ok", checks["clock"].Status)
 
-		t.Setenv(authkit.EnvClientID, "client_nope")
+		t.Setenv(workos.EnvClientID, "client_nope")
 		code, checks = doctorChecks(t)
 		assert.Equal(t, exitProblems, code)
 		assert.Equal(t, "warn", checks["client id"].Status)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/values"
 )
@@ -28,11 +29,11 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 	}
 	ctx, cancel := a.withTimeout()
 	defer cancel()
-	opts := append([]authkit.SignInOption{authkit.WithSignInOutput(a.stderr), authkit.WithLoginHint(*hint)}, signInOptions...)
-	var stored *authkit.StoredSession
+	opts := workos.SignInOptions{Output: a.stderr, LoginHint: *hint}
+	var stored *workos.StoredSession
 	if *device {
 		var stop func()
-		stored, err = authkit.SignInWithDeviceCode(ctx, a.cfg, func(dc authkit.DeviceCode) {
+		stored, err = workos.SignInWithDeviceCode(ctx, a.cfg.Config, func(dc workos.DeviceCode) {
 			fmt.Fprintf(a.stderr, "To sign in, open %s\nand enter the code: %s\n", dc.VerificationURI, dc.UserCode)
 			if dc.VerificationURIComplete != "" {
 				fmt.Fprintf(a.stderr, "(or open %s)\n", dc.VerificationURIComplete)
@@ -41,14 +42,14 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 				onDeviceCode(dc)
 			}
 			stop = spin(a.stderr, "Waiting for approval…")
-		}, opts...)
+		}, opts)
 		if stop != nil {
 			stop()
 		}
 	} else {
-		opts = append(opts, authkit.WithCallbackPort(*port), authkit.WithBrowserOpener(openBrowser))
+		opts.CallbackPort, opts.OpenBrowser = *port, openBrowser
 		stop := spin(a.stderr, "Waiting for the browser sign-in…")
-		stored, err = authkit.SignInWithBrowser(ctx, a.cfg, opts...)
+		stored, err = workos.SignInWithBrowser(ctx, a.cfg.Config, opts)
 		stop()
 	}
 	if err != nil {
@@ -72,7 +73,7 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 	}
 	u := stored.User
 	if u == nil {
-		u = &authkit.User{}
+		u = &workos.User{}
 	}
 	human := fmt.Sprintf("Signed in as %s (%s).\nSession saved in %s\n", u.Email, u.ID, st.Path())
 	if trusted != "" {
@@ -118,9 +119,9 @@ func cmdLogout(a *app, fs *flag.FlagSet, args []string) error {
 		case sid == "":
 			remoteErr = errors.New("no session id known")
 		case a.cfg.APIKey != "":
-			remoteErr = authkit.RevokeSession(ctx, a.cfg, sid)
+			remoteErr = workos.RevokeSession(ctx, a.cfg.Config, sid)
 		default:
-			remoteErr = authkit.EndSession(ctx, a.cfg, sid)
+			remoteErr = workos.EndSession(ctx, a.cfg.Config, sid)
 		}
 		ended = remoteErr == nil
 	}
@@ -256,7 +257,7 @@ func parseFnArgs(pos []string) (string, values.Raw, error) {
 
 // optionalSession returns the Session and what its store holds when a
 // session is stored; ok is false when not.
-func (a *app) optionalSession() (sess *authkit.Session, saved *authkit.StoredSession, ok bool) {
+func (a *app) optionalSession() (sess *workos.Session, saved *workos.StoredSession, ok bool) {
 	if a.cfg.ClientID == "" {
 		return nil, nil, false
 	}
@@ -273,7 +274,7 @@ func (a *app) optionalSession() (sess *authkit.Session, saved *authkit.StoredSes
 // signedInSession returns the Session to call the deployment with: nil
 // with --anon or when no session is stored, and an error, before anything
 // is sent, when the deployment may not have its token (checkTrusted).
-func (a *app) signedInSession(anon bool) (*authkit.Session, error) {
+func (a *app) signedInSession(anon bool) (*workos.Session, error) {
 	if anon {
 		return nil, nil
 	}
@@ -370,7 +371,7 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 	}
 	defer c.Close()
 	if sess != nil {
-		p := authkit.NewProvider(sess, authkit.WithProactiveRefresh(true))
+		p := authkit.NewProvider(sess, authkit.ProviderConfig{ProactiveRefresh: true})
 		defer settle(a, sess)
 		defer p.Close()
 		c.SetAuth(p)
@@ -401,7 +402,7 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 
 // settle lets a refresh still in flight finish and persist its rotated
 // refresh token before the process exits.
-func settle(a *app, sess *authkit.Session) {
+func settle(a *app, sess *workos.Session) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.ctx), 5*time.Second)
 	defer cancel()
 	sess.Token(ctx, false)

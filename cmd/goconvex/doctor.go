@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/customjwt"
 )
 
 // check is one line of the doctor's report.
@@ -35,7 +37,7 @@ type doctor struct {
 	a      *app
 	hc     *http.Client
 	checks []check
-	saved  *authkit.StoredSession // the stored session, nil when none
+	saved  *workos.StoredSession // the stored session, nil when none
 }
 
 func (d *doctor) add(name, status, detail, fix string) {
@@ -91,14 +93,14 @@ func (d *doctor) run(ctx context.Context) {
 	// 1. Configuration and the client id's shape.
 	cfgOK := true
 	if err := cfg.Validate(); err != nil {
-		var ces []*authkit.ConfigError
+		var ces []*workos.ConfigError
 		for _, e := range unwrapAll(err) {
-			if ce, ok := errors.AsType[*authkit.ConfigError](e); ok {
+			if ce, ok := errors.AsType[*workos.ConfigError](e); ok {
 				ces = append(ces, ce)
 			}
 		}
 		for _, ce := range ces {
-			if ce.Var == authkit.EnvClientID {
+			if ce.Var == workos.EnvClientID {
 				cfgOK = false
 			}
 			d.add("config "+ce.Var, "fail", ce.Problem, "set "+ce.Var+" in the environment or .env.local")
@@ -125,7 +127,7 @@ func (d *doctor) run(ctx context.Context) {
 
 	// 4. The stored token against both providers.
 	var tok *authkit.Token
-	var sess *authkit.Session
+	var sess *workos.Session
 	if s, saved, ok := a.optionalSession(); ok {
 		sess, d.saved = s, saved
 		t, err := s.Token(ctx, false)
@@ -255,20 +257,17 @@ func (d *doctor) checkCORS(ctx context.Context, base, redirectURI string) {
 
 func (d *doctor) checkIssuer(ctx context.Context, tok *authkit.Token) {
 	cfg := d.a.cfg
-	var opts []authkit.VerifierOption
-	if base := cfg.APIBaseOrDefault(); strings.TrimRight(base, "/") != authkit.DefaultAPIBase {
-		opts = append(opts, authkit.WithJWKSBaseURL(base))
-	}
-	v := authkit.NewVerifier(authkit.ConvexProviders(cfg.ClientID), opts...)
+	providers := cfg.ConvexProviders() // key set at the configured API base
+	v := customjwt.NewVerifier(customjwt.Config{Providers: providers})
 	var accepted []string
 	var reasons []string
-	for _, p := range authkit.ConvexProviders(cfg.ClientID) {
+	for _, p := range providers {
 		_, err := v.VerifyProvider(ctx, tok.AccessToken, p)
 		if err == nil {
 			accepted = append(accepted, p.Issuer)
 			continue
 		}
-		if ve, ok := errors.AsType[*authkit.VerifyError](err); ok {
+		if ve, ok := errors.AsType[*customjwt.Error](err); ok {
 			reasons = append(reasons, fmt.Sprintf("%s: %s", p.Issuer, ve.Reason))
 		} else {
 			reasons = append(reasons, fmt.Sprintf("%s: %v", p.Issuer, err))
@@ -280,14 +279,14 @@ func (d *doctor) checkIssuer(ctx context.Context, tok *authkit.Token) {
 	}
 	fix := "the token's issuer matches neither auth.config.ts provider: add a provider for " + tok.Issuer
 	for _, r := range reasons {
-		if strings.Contains(r, string(authkit.ReasonInvalidAudience)) {
+		if strings.Contains(r, string(customjwt.ReasonInvalidAudience)) {
 			fix = "legacy-issuer tokens need aud = the client id: add a WorkOS JWT template with \"aud\": \"" + cfg.ClientID + "\""
 		}
 	}
 	d.add("token issuer", "fail", fmt.Sprintf("iss %s rejected (%s)", tok.Issuer, strings.Join(reasons, "; ")), fix)
 }
 
-func (d *doctor) checkDeployment(ctx context.Context, sess *authkit.Session, withAuth bool) {
+func (d *doctor) checkDeployment(ctx context.Context, sess *workos.Session, withAuth bool) {
 	cfg := d.a.cfg
 	if cfg.ConvexURL == "" {
 		d.add("deployment", "skip", "no CONVEX_URL", "set CONVEX_URL")

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/authkit/authkittest"
 )
 
@@ -31,8 +31,8 @@ func TestCLISessionBoundToItsAPIBase(t *testing.T) {
 	dir := t.TempDir()
 	envFile := filepath.Join(dir, ".env.local")
 	require.NoError(t, os.WriteFile(envFile, []byte("WORKOS_API_BASE="+evil.URL()+"\n"), 0o644))
-	t.Setenv(authkit.EnvAPIBase, "")
-	os.Unsetenv(authkit.EnvAPIBase) // as for a user who never set it
+	t.Setenv(workos.EnvAPIBase, "")
+	os.Unsetenv(workos.EnvAPIBase) // as for a user who never set it
 
 	for _, cmd := range [][]string{{"token"}, {"token", "--force"}, {"whoami"}, {"run", "messages:list"}} {
 		var o, e bytes.Buffer
@@ -45,7 +45,7 @@ func TestCLISessionBoundToItsAPIBase(t *testing.T) {
 	assert.Zero(t, evil.Requests(authkittest.RouteAuthenticate), "no refresh token sent to the other API base")
 
 	// The session is intact for its own API base.
-	t.Setenv(authkit.EnvAPIBase, st.ak.URL())
+	t.Setenv(workos.EnvAPIBase, st.ak.URL())
 	code, stdout, stderr := cli(t, "token")
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotEmpty(t, strings.TrimSpace(stdout))
@@ -54,7 +54,7 @@ func TestCLISessionBoundToItsAPIBase(t *testing.T) {
 // The doctor reports a missing client id once.
 func TestCLIDoctorMissingClientIDOnce(t *testing.T) {
 	newStack(t)
-	t.Setenv(authkit.EnvClientID, "")
+	t.Setenv(workos.EnvClientID, "")
 	code, stdout, stderr := cli(t, "doctor", "--json")
 	assert.Equal(t, exitProblems, code, stderr)
 	var res struct{ Checks []check }

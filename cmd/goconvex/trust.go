@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 )
 
 // A dotenv file in the working directory is not the user's word: a cloned
 // repository can name any deployment in it. The session's access token goes
 // to a Convex URL read from one only if the user trusted that deployment
-// with the session (authkit.StoredSession.ConvexURLs): login trusts the one
+// with the session (workos.StoredSession.ConvexURLs): login trusts the one
 // in effect, trust adds one. A URL from --convex-url or the environment is
 // the user's explicit choice and is always used.
 
@@ -27,12 +28,12 @@ type untrustedDeploymentError struct {
 func (e *untrustedDeploymentError) Error() string {
 	return fmt.Sprintf("the Convex deployment %s (%s in %s) is not trusted with your session: nothing was sent to it.\n"+
 		"To use it, pass it explicitly (--convex-url %s, or %s in the environment), or trust it once: goconvex trust %s",
-		e.url, e.name, e.file, e.url, authkit.EnvConvexURL, e.url)
+		e.url, e.name, e.file, e.url, envConvexURL, e.url)
 }
 
 // checkTrusted refuses to send the session saved to cfg.ConvexURL when
 // that URL was read from a dotenv file and the session does not trust it.
-func (a *app) checkTrusted(saved *authkit.StoredSession) error {
+func (a *app) checkTrusted(saved *workos.StoredSession) error {
 	if a.convexURLFile == "" {
 		return nil // a flag or the environment: the user's choice
 	}

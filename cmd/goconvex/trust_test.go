@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
 	"github.com/goconvex/convex/internal/devauth"
@@ -78,8 +78,8 @@ func writeEnvLocal(t *testing.T, u string) string {
 // the test, as for a user who never set it.
 func unsetConvexURL(t *testing.T) {
 	t.Helper()
-	t.Setenv(authkit.EnvConvexURL, "")
-	os.Unsetenv(authkit.EnvConvexURL)
+	t.Setenv(envConvexURL, "")
+	os.Unsetenv(envConvexURL)
 }
 
 // cliIn runs the command line with envFile as its .env.local.
@@ -139,7 +139,7 @@ func TestCLIDotEnvDeploymentNotTrusted(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "demo@example.com")
 	assert.Equal(t, int64(1), other.withToken())
-	t.Setenv(authkit.EnvConvexURL, other.url)
+	t.Setenv(envConvexURL, other.url)
 	code, stdout, stderr = cliIn(envFile, "run", "users:viewer")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "demo@example.com")
@@ -233,7 +233,7 @@ func TestCLITrust(t *testing.T) {
 	// A refresh keeps the list.
 	code, _, stderr = cli(t, "token", "--force")
 	require.Equal(t, exitOK, code, stderr)
-	saved, err := authkit.NewFileStore(storeFile(t)).Load(context.Background())
+	saved, err := workos.NewFileStore(storeFile(t)).Load(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{other.url, st.cx.URL()}, saved.ConvexURLs)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
@@ -83,13 +84,13 @@ func waitWatching(t *testing.T, logs *lockedBuffer) {
 func userClient(t *testing.T, ak *authkittest.Server, cx *convextest.Server, userID string) *client.Client {
 	tok, err := ak.IssueTokens(userID)
 	require.NoError(t, err)
-	sess, err := authkit.NewSession(authkit.SessionConfig{ClientID: ak.ClientID(), APIBase: ak.URL(), Store: authkit.NewMemoryStore()})
+	sess, err := workos.NewSession(workos.SessionConfig{Config: workos.Config{ClientID: ak.ClientID(), APIBase: ak.URL()}, Store: workos.NewMemoryStore()})
 	require.NoError(t, err)
-	require.NoError(t, sess.Save(context.Background(), &authkit.StoredSession{RefreshToken: tok.RefreshToken, AccessToken: tok.AccessToken}))
+	require.NoError(t, sess.Save(context.Background(), &workos.StoredSession{RefreshToken: tok.RefreshToken, AccessToken: tok.AccessToken}))
 	c, err := client.New(cx.URL())
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	p := authkit.NewProvider(sess, authkit.WithProactiveRefresh(true))
+	p := authkit.NewProvider(sess, authkit.ProviderConfig{ProactiveRefresh: true})
 	t.Cleanup(func() { p.Close() })
 	c.SetAuth(p)
 	return c
@@ -134,16 +135,16 @@ func TestBotPingRestartRotation(t *testing.T) {
 	defer cancel()
 
 	// The bot user signed in once (goconvex login does this).
-	t.Setenv(authkit.EnvStoreDir, t.TempDir())
-	t.Setenv(authkit.EnvClientID, id)
-	t.Setenv(authkit.EnvAPIBase, ak.URL())
-	t.Setenv(authkit.EnvConvexURL, cx.URL())
+	t.Setenv(workos.EnvStoreDir, t.TempDir())
+	t.Setenv(workos.EnvClientID, id)
+	t.Setenv(workos.EnvAPIBase, ak.URL())
+	t.Setenv("CONVEX_URL", cx.URL())
 	t.Setenv(envBotClientID, "")
-	path, err := authkit.DefaultStorePath(id)
+	path, err := workos.DefaultStorePath(id)
 	require.NoError(t, err)
 	botTok, err := ak.IssueTokens(authkittest.DemoUser.ID)
 	require.NoError(t, err)
-	require.NoError(t, authkit.NewFileStore(path).Save(ctx, &authkit.StoredSession{RefreshToken: botTok.RefreshToken}))
+	require.NoError(t, workos.NewFileStore(path).Save(ctx, &workos.StoredSession{RefreshToken: botTok.RefreshToken}))
 
 	human := userClient(t, ak, cx, ada.ID)
 	// History: an old !ping gets no answer.
@@ -169,14 +170,14 @@ func TestBotPingRestartRotation(t *testing.T) {
 
 	// Tokens rotate (3 s lifetime): the store gets new refresh tokens and
 	// the bot still answers.
-	snap, err := authkit.NewFileStore(path).Load(ctx)
+	snap, err := workos.NewFileStore(path).Load(ctx)
 	require.NoError(t, err)
 	assert.NotEqual(t, botTok.RefreshToken, snap.RefreshToken)
-	var saved *authkit.StoredSession
+	var saved *workos.StoredSession
 	for range 2 {
 		prev := snap.RefreshToken
 		require.Eventually(t, func() bool {
-			saved, err = authkit.NewFileStore(path).Load(ctx)
+			saved, err = workos.NewFileStore(path).Load(ctx)
 			return err == nil && saved != nil && saved.RefreshToken != prev
 		}, 15*time.Second, 50*time.Millisecond, "the bot rotates its refresh token")
 		snap = saved
@@ -197,16 +198,16 @@ func TestBotClientCredentials(t *testing.T) {
 	app := authkittest.M2MApp{ClientID: "client_01BOTAPP000000000000000000", ClientSecret: "s3cret"}
 	ak := authkittest.NewServer(authkittest.WithUsers(ada), authkittest.WithM2MApps(app))
 	defer ak.Close()
-	m2m := authkit.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
+	m2m := workos.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
 	cx := convextest.NewServer(convextest.WithAuth(
 		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
-		convextest.AuthProvider{Issuer: m2m.Issuer, JWKS: m2m.JWKS, ApplicationID: m2m.ApplicationID},
+		m2m,
 	))
 	defer cx.Close()
 	chat.Register(cx)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	t.Setenv(authkit.EnvConvexURL, cx.URL())
+	t.Setenv("CONVEX_URL", cx.URL())
 	t.Setenv(envBotClientID, app.ClientID)
 	t.Setenv(envBotClientSecret, app.ClientSecret)
 	t.Setenv(envAuthKitDomain, ak.M2MIssuer())
@@ -225,9 +226,9 @@ func TestBotClientCredentials(t *testing.T) {
 }
 
 func TestBotNoSession(t *testing.T) {
-	t.Setenv(authkit.EnvStoreDir, t.TempDir())
-	t.Setenv(authkit.EnvClientID, authkittest.DefaultClientID)
-	t.Setenv(authkit.EnvConvexURL, "http://127.0.0.1:1")
+	t.Setenv(workos.EnvStoreDir, t.TempDir())
+	t.Setenv(workos.EnvClientID, authkittest.DefaultClientID)
+	t.Setenv("CONVEX_URL", "http://127.0.0.1:1")
 	t.Setenv(envBotClientID, "")
 	var out bytes.Buffer
 	assert.Equal(t, 3, run(context.Background(), []string{"--env-file", "/nonexistent"}, &out))

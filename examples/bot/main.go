@@ -13,7 +13,7 @@
 //   - as a machine, with WorkOS Connect client credentials
 //     (BOT_CLIENT_ID, BOT_CLIENT_SECRET, WORKOS_AUTHKIT_DOMAIN). The
 //     deployment's auth.config.ts then needs a third provider: see
-//     authkit.M2MConvexProvider. The dev stack (make demo) has one, demo-bot:
+//     workos.M2MConvexProvider. The dev stack (make demo) has one, demo-bot:
 //     its banner prints the three lines to export.
 //
 // Configuration: CONVEX_URL, WORKOS_CLIENT_ID, WORKOS_API_BASE (flags of the
@@ -35,7 +35,9 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/internal/dotenv"
 )
 
 func main() {
@@ -63,12 +65,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if err := authkit.LoadDotEnv(*envFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := dotenv.Load(*envFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintln(stderr, "bot:", err)
 		return 1
 	}
-	cfg := authkit.ConfigFromEnv()
-	for dst, v := range map[*string]string{&cfg.ConvexURL: *convexURL, &cfg.ClientID: *clientID, &cfg.APIBase: *apiBase} {
+	cfg := workos.ConfigFromEnv()
+	cfg.APIKey = "" // the bot is a public client
+	deployment := os.Getenv("CONVEX_URL")
+	for dst, v := range map[*string]string{&deployment: *convexURL, &cfg.ClientID: *clientID, &cfg.APIBase: *apiBase} {
 		if v != "" {
 			*dst = v
 		}
@@ -78,7 +82,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if cfg.ConvexURL == "" {
+	if deployment == "" {
 		fmt.Fprintln(stderr, "bot: set CONVEX_URL or --convex-url")
 		return 2
 	}
@@ -86,9 +90,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var src authkit.TokenSource
-	var sess *authkit.Session
+	var sess *workos.Session
 	if id := os.Getenv(envBotClientID); id != "" {
-		cc, err := authkit.NewClientCredentialsSource(authkit.ClientCredentialsConfig{
+		cc, err := workos.NewClientCredentialsSource(workos.ClientCredentialsConfig{
 			AuthKitDomain: os.Getenv(envAuthKitDomain), ClientID: id, ClientSecret: os.Getenv(envBotClientSecret),
 		})
 		if err != nil {
@@ -103,37 +107,39 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		}
 		path := *store
 		if path == "" {
-			p, err := authkit.DefaultStorePath(cfg.ClientID)
+			p, err := workos.DefaultStorePath(cfg.ClientID)
 			if err != nil {
 				fmt.Fprintln(stderr, "bot:", err)
 				return 1
 			}
 			path = p
 		}
-		fst := authkit.NewFileStore(path)
+		fst := workos.NewFileStore(path)
 		if saved, err := fst.Load(ctx); err != nil || saved == nil {
 			fmt.Fprintf(stderr, "bot: no session in %s: sign in first with goconvex login --device\n", path)
 			return 3
 		}
-		s, err := authkit.NewSession(authkit.SessionConfig{ClientID: cfg.ClientID, APIBase: cfg.APIBase, Store: fst, Logger: log})
+		s, err := workos.NewSession(workos.SessionConfig{Config: cfg, Store: fst, Logger: log})
 		if err != nil {
 			fmt.Fprintln(stderr, "bot:", err)
 			return 2
 		}
 		sess, src = s, s
 	}
-	p := authkit.NewProvider(src, authkit.WithProactiveRefresh(true), authkit.WithLogger(log),
-		authkit.WithOnSignedOut(func(err error) { cancel(fmt.Errorf("%w: %w", authkit.ErrSignedOut, err)) }))
+	p := authkit.NewProvider(src, authkit.ProviderConfig{
+		ProactiveRefresh: true,
+		OnSignedOut:      func(err error) { cancel(fmt.Errorf("%w: %w", authkit.ErrSignedOut, err)) },
+	})
 	defer p.Close()
 
-	c, err := client.New(cfg.ConvexURL, client.WithLogger(log))
+	c, err := client.New(deployment, client.WithLogger(log))
 	if err != nil {
 		fmt.Fprintln(stderr, "bot:", err)
 		return 1
 	}
 	defer c.Close()
 	c.SetAuth(p)
-	log.Info("bot: running", "deployment", cfg.ConvexURL)
+	log.Info("bot: running", "deployment", deployment)
 	err = NewBot(c, log).Run(ctx)
 	if sess != nil {
 		// Let a refresh in flight persist its rotated refresh token.

@@ -1,6 +1,6 @@
 // Command server is the server mode of the Vite chat example: a Go web
 // server keeps the WorkOS AuthKit session in an iron-sealed HttpOnly cookie
-// (authkit.Middleware, the net/http port of authkit-nextjs) and serves the
+// (authkit/middleware, the net/http port of authkit-nextjs) and serves the
 // built app (examples/vite/dist, `make example`). The app's wasm Convex
 // client gets its access tokens from /auth/token; the refresh token never
 // reaches the browser.
@@ -42,11 +42,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/middleware"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
 	"github.com/goconvex/convex/internal/devauth"
+	"github.com/goconvex/convex/internal/dotenv"
 )
 
 func main() {
@@ -105,7 +107,8 @@ func run(ctx context.Context, o options) error {
 	}
 	appURL := "http://" + ln.Addr().String()
 
-	var cfg authkit.Config
+	var cfg middleware.Config
+	var convexURL string
 	if o.dev {
 		ak := authkittest.NewServer(
 			authkittest.WithUsers(devUsers...),
@@ -121,44 +124,37 @@ func run(ctx context.Context, o options) error {
 		)
 		defer cx.Close()
 		chat.Register(cx)
-		cfg = authkit.Config{
-			ClientID:       ak.ClientID(),
+		cfg = middleware.Config{
+			WorkOS:         workos.Config{ClientID: ak.ClientID(), APIBase: ak.URL()},
 			RedirectURI:    appURL + "/callback",
 			CookiePassword: randomPassword(),
-			ConvexURL:      cx.URL(),
-			APIBase:        ak.URL(),
 		}
+		convexURL = cx.URL()
 	} else {
-		if err := authkit.LoadDotEnv(".env"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := dotenv.Load(".env"); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		cfg = authkit.ConfigFromEnv()
-		if err := cfg.Validate(); err != nil {
+		cfg = middleware.ConfigFromEnv() // WORKOS_CLIENT_ID, WORKOS_REDIRECT_URI, WORKOS_COOKIE_PASSWORD, …
+		if err := cfg.WorkOS.Validate(); err != nil {
 			return err
 		}
-		if cfg.ConvexURL == "" || cfg.RedirectURI == "" || cfg.CookiePassword == "" {
+		convexURL = os.Getenv("CONVEX_URL")
+		if convexURL == "" || cfg.RedirectURI == "" || cfg.CookiePassword == "" {
 			return errors.New("set CONVEX_URL, WORKOS_REDIRECT_URI and WORKOS_COOKIE_PASSWORD (or use -dev)")
 		}
 	}
 
 	redirect, _ := url.Parse(cfg.RedirectURI)
-	m, err := authkit.NewMiddleware(authkit.MiddlewareConfig{
-		ClientID:       cfg.ClientID,
-		APIKey:         cfg.APIKey,
-		APIBase:        cfg.APIBase,
-		RedirectURI:    cfg.RedirectURI,
-		CookiePassword: cfg.CookiePassword,
-		// The app shell is public (it shows "Sign in" to signed-out
-		// visitors); /me is not.
-		UnauthenticatedPaths: []string{"/", "/index.html", "/assets/*", "/favicon.ico", "/config.json", "/auth/*"},
-		Debug:                o.debug,
-		Logger:               o.logger,
-	})
+	// The app shell is public (it shows "Sign in" to signed-out visitors);
+	// /me is not.
+	cfg.UnauthenticatedPaths = []string{"/", "/index.html", "/assets/*", "/favicon.ico", "/config.json", "/auth/*"}
+	cfg.Debug, cfg.Logger = o.debug, o.logger
+	m, err := middleware.New(cfg)
 	if err != nil {
 		return err
 	}
 
-	conf := appConfig{ConvexURL: cfg.ConvexURL, WorkOSClientID: cfg.ClientID, RedirectURI: cfg.RedirectURI, AuthMode: "server"}
+	conf := appConfig{ConvexURL: convexURL, WorkOSClientID: cfg.WorkOS.ClientID, RedirectURI: cfg.RedirectURI, AuthMode: "server"}
 	mux := http.NewServeMux()
 	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
@@ -173,7 +169,7 @@ func run(ctx context.Context, o options) error {
 	})
 	// A protected page rendered on the server from the session.
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
-		s := authkit.SessionFromContext(r.Context()) // never nil: /me is protected
+		s := middleware.SessionFromContext(r.Context()) // never nil: /me is protected
 		email := ""
 		if s.User != nil {
 			email = s.User.Email
@@ -189,7 +185,7 @@ func run(ctx context.Context, o options) error {
 	defer srv.Close()
 
 	if o.infoFile != "" {
-		b, _ := json.Marshal(info{AppURL: appURL, ConvexURL: cfg.ConvexURL, AuthKitURL: cfg.APIBaseOrDefault(), ClientID: cfg.ClientID})
+		b, _ := json.Marshal(info{AppURL: appURL, ConvexURL: convexURL, AuthKitURL: cfg.WorkOS.APIBaseOrDefault(), ClientID: cfg.WorkOS.ClientID})
 		tmp := o.infoFile + ".tmp"
 		if err := os.WriteFile(tmp, b, 0o644); err != nil {
 			return err
@@ -198,7 +194,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	fmt.Printf("goconvex chat, server mode\n\n  Open the app:      %s\n  Convex:            %s\n  WorkOS:            %s\n", appURL, cfg.ConvexURL, cfg.APIBaseOrDefault())
+	fmt.Printf("goconvex chat, server mode\n\n  Open the app:      %s\n  Convex:            %s\n  WorkOS:            %s\n", appURL, convexURL, cfg.WorkOS.APIBaseOrDefault())
 	if o.dev {
 		fmt.Printf("  Sign in as:        %s or %s (password: password)\n", devUsers[0].Email, devUsers[1].Email)
 	}

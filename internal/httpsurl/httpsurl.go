@@ -1,6 +1,6 @@
-//go:build !js
-
-package authkit
+// Package httpsurl checks the URLs the module's auth code sends tokens, codes
+// and secrets to: https, or plain http to this machine only.
+package httpsurl
 
 import (
 	"fmt"
@@ -9,24 +9,24 @@ import (
 	"strings"
 )
 
-// checkHTTPS checks that raw is an absolute http(s) URL that tokens, codes
+// Check checks that raw is an absolute http(s) URL that tokens, codes
 // or secrets may be sent to: https, or plain http to a loopback host only
 // (localhost, 127.0.0.0/8, ::1), as the Convex client does for
 // deployments. It returns a sentence naming what is wrong.
-func checkHTTPS(raw string) error {
+func Check(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("%q is not an http(s) URL", raw)
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q uses plain http to a host that is not loopback; use https (plain http is only allowed for localhost, 127.0.0.0/8 and ::1)", raw)
 	}
 	return nil
 }
 
-// isLoopbackHost reports whether hostname is localhost or a loopback
+// IsLoopbackHost reports whether hostname is localhost or a loopback
 // address.
-func isLoopbackHost(hostname string) bool {
+func IsLoopbackHost(hostname string) bool {
 	h := strings.TrimSuffix(strings.ToLower(hostname), ".")
 	if h == "localhost" {
 		return true

@@ -2,7 +2,7 @@
 // iron-webcrypto 1.2 and iron-session 8 produce them: the format of
 // authkit-nextjs's wos-session cookie and of its sealed PKCE state. A cookie
 // sealed here unseals in Node with iron-session's unsealData, and the
-// other way round (spec §6.3):
+// other way round (docs/auth.md, "Middleware"; node_modules/iron-webcrypto):
 //
 //		Fe26.2*<pwId>*<encSalt>*<iv>*<cipher>*<expMs>*<macSalt>*<mac>~2
 //

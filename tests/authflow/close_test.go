@@ -10,6 +10,7 @@ import (
 
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
@@ -21,7 +22,7 @@ import (
 type stack struct {
 	issuer     *authkittest.Server
 	deployment *convextest.Server
-	session    *authkit.Session
+	session    *workos.Session
 }
 
 func newStack(t *testing.T, opts ...authkittest.Option) *stack {
@@ -33,9 +34,9 @@ func newStack(t *testing.T, opts ...authkittest.Option) *stack {
 	chat.Register(deployment)
 	first, err := issuer.IssueTokens(authkittest.DemoUser.ID)
 	require.NoError(t, err)
-	store := authkit.NewMemoryStore()
-	require.NoError(t, store.Save(context.Background(), &authkit.StoredSession{RefreshToken: first.RefreshToken}))
-	session, err := authkit.NewSession(authkit.SessionConfig{ClientID: issuer.ClientID(), APIBase: issuer.URL(), Store: store})
+	store := workos.NewMemoryStore()
+	require.NoError(t, store.Save(context.Background(), &workos.StoredSession{RefreshToken: first.RefreshToken}))
+	session, err := workos.NewSession(workos.SessionConfig{Config: workos.Config{ClientID: issuer.ClientID(), APIBase: issuer.URL()}, Store: store})
 	require.NoError(t, err)
 	return &stack{issuer: issuer, deployment: deployment, session: session}
 }
@@ -60,7 +61,7 @@ func TestProviderWatcherCloses(t *testing.T) {
 	st := newStack(t)
 	c, err := client.New(st.deployment.URL())
 	require.NoError(t, err)
-	p := authkit.NewProvider(st.session, authkit.WithProactiveRefresh(true))
+	p := authkit.NewProvider(st.session, authkit.ProviderConfig{ProactiveRefresh: true})
 	c.SetAuth(p)
 	closed := make(chan struct{})
 	var once sync.Once
@@ -84,7 +85,7 @@ func TestClientAuthWatcherSignsOutAndCloses(t *testing.T) {
 	st := newStack(t)
 	c, err := client.New(st.deployment.URL())
 	require.NoError(t, err)
-	p := authkit.NewProvider(st.session)
+	p := authkit.NewProvider(st.session, authkit.ProviderConfig{})
 	defer p.Close()
 	c.SetAuth(p)
 	closed := make(chan struct{})

@@ -1,4 +1,4 @@
-// Cross-test of the iron "Fe26.2" seal format (spec §6.3): authkit/iron in
+// Cross-test of the iron "Fe26.2" seal format: internal/iron in
 // Go against iron-session 8.0.4 (sealData/unsealData, what authkit-nextjs
 // uses for the wos-session cookie) and iron-webcrypto 1.2.1 in node. A
 // seal made on one side must open on the other; tampered, expired and

@@ -18,6 +18,7 @@ import (
 
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
@@ -127,7 +128,7 @@ func runR2(dur time.Duration, logger *slog.Logger, tokens *tokenSet) (r r2Result
 	defer os.RemoveAll(dir)
 	r.storeDir = filepath.Join(dir, "goconvex")
 	r.storeFile = filepath.Join(r.storeDir, "session.json")
-	store := authkit.NewFileStore(r.storeFile)
+	store := workos.NewFileStore(r.storeFile)
 	ctx, cancel := withTimeout(dur + 2*time.Minute)
 	defer cancel()
 	first, err := issuer.IssueTokens(authkittest.DemoUser.ID)
@@ -137,7 +138,7 @@ func runR2(dur time.Duration, logger *slog.Logger, tokens *tokenSet) (r r2Result
 	}
 	tokens.add("access", first.AccessToken)
 	tokens.add("refresh", first.RefreshToken)
-	if err := store.Save(ctx, &authkit.StoredSession{RefreshToken: first.RefreshToken, AccessToken: first.AccessToken}); err != nil {
+	if err := store.Save(ctx, &workos.StoredSession{RefreshToken: first.RefreshToken, AccessToken: first.AccessToken}); err != nil {
 		r.err = err
 		return r
 	}
@@ -146,19 +147,15 @@ func runR2(dur time.Duration, logger *slog.Logger, tokens *tokenSet) (r r2Result
 
 	faulty := &faultyIssuer{issuer: issuer, tokens: tokens, rng: rand.New(rand.NewPCG(4, 2)), share: 0.2}
 	var mu sync.Mutex
-	session, err := authkit.NewSession(authkit.SessionConfig{
-		ClientID: issuer.ClientID(), APIBase: issuer.URL(), Store: store,
-		HTTPClient:  &http.Client{Transport: faulty, Timeout: 10 * time.Second},
-		OnSignedOut: func(error) { mu.Lock(); r.signOuts++; mu.Unlock() },
-		Logger:      logger.With("at", "r2-session"),
-	})
+	session, err := workos.NewSession(workos.SessionConfig{Config: workos.Config{ClientID: issuer.ClientID(), APIBase: issuer.URL(), HTTPClient: &http.Client{Transport: faulty, Timeout: 10 * time.Second}}, Store: store, OnSignedOut: func(error) { mu.Lock(); r.signOuts++; mu.Unlock() }, Logger: logger.With("at", "r2-session")})
 	if err != nil {
 		r.err = err
 		return r
 	}
-	provider := authkit.NewProvider(session, authkit.WithProactiveRefresh(true),
-		authkit.WithOnSignedOut(func(error) { mu.Lock(); r.signOuts++; mu.Unlock() }),
-		authkit.WithLogger(logger.With("at", "r2-provider")))
+	provider := authkit.NewProvider(session, authkit.ProviderConfig{
+		ProactiveRefresh: true,
+		OnSignedOut:      func(error) { mu.Lock(); r.signOuts++; mu.Unlock() },
+	})
 	defer provider.Close()
 
 	c, err := client.New(deployment.URL(), client.WithLogger(logger.With("at", "r2-client")))

@@ -16,7 +16,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/customjwt"
@@ -27,7 +26,7 @@ import (
 type attack struct {
 	name       string
 	extra      bool   // beyond the attacks the lane must reject: reported, not judged
-	verifier   string // authkit.Verifier's reason, "" when accepted
+	verifier   string // customjwt.Verifier's reason, "" when accepted
 	deployment string // the deployment's reason, "" when accepted
 }
 
@@ -37,15 +36,16 @@ type r4Result struct {
 	err     error
 }
 
-// runR4 forges and breaks JWTs and hands each to authkit.Verifier (what
+// runR4 forges and breaks JWTs and hands each to customjwt.Verifier (what
 // the middleware and `goconvex doctor` use) and to the deployment's own
-// check (convextest, as a Convex deployment checks an Authenticate).
+// check (convextest, which checks an Authenticate with the same package
+// and builds the identity functions see).
 func runR4() (r r4Result) {
 	issuer := authkittest.NewServer()
 	defer issuer.Close()
 	dep := convextest.NewServer(convextest.WithAuth(devauth.ConvexProviders(issuer)...))
 	defer dep.Close()
-	v := authkit.NewVerifier(authkit.ConvexProviders(issuer.ClientID()), authkit.WithJWKSBaseURL(issuer.URL()))
+	v := customjwt.NewVerifier(customjwt.Config{Providers: devauth.ConvexProviders(issuer)})
 	ctx, cancel := withTimeout(time.Minute)
 	defer cancel()
 
@@ -53,7 +53,7 @@ func runR4() (r r4Result) {
 		a := attack{name: name}
 		if _, err := v.Verify(ctx, tok); err != nil {
 			a.verifier = "rejected, no reason"
-			if ve, ok := errors.AsType[*authkit.VerifyError](err); ok {
+			if ve, ok := errors.AsType[*customjwt.Error](err); ok {
 				a.verifier = string(ve.Reason)
 			}
 		}
@@ -215,8 +215,8 @@ func (r r4Result) write(b *bytes.Buffer) {
 		}
 		return s
 	}
-	fmt.Fprintf(b, "Each token goes to `authkit.Verifier` (the middleware's check) and to the deployment's (`convextest`, as Convex checks an Authenticate).\n\n")
-	fmt.Fprintf(b, "| token | authkit.Verifier | deployment | |\n|---|---|---|---|\n")
+	fmt.Fprintf(b, "Each token goes to `customjwt.Verifier` (the middleware's check) and to the deployment's (`convextest`, as Convex checks an Authenticate).\n\n")
+	fmt.Fprintf(b, "| token | customjwt.Verifier | deployment | |\n|---|---|---|---|\n")
 	fmt.Fprintf(b, "| %s | %s | %s | %s |\n", r.control.name, show(r.control.verifier), show(r.control.deployment), mark(r.control.verifier == "" && r.control.deployment == ""))
 	for _, a := range r.attacks {
 		m := mark(named(a.verifier) && named(a.deployment))

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/middleware"
+	"github.com/goconvex/convex/authkit/workos"
 )
 
 type oauthCase struct {
@@ -117,8 +118,9 @@ func runR5() (r r5Result) {
 	r.cases = append(r.cases, exchange("code issued without PKCE, exchanged without a client secret", grant(c2, "")))
 
 	// The middleware's callback.
-	m, err := authkit.NewMiddleware(authkit.MiddlewareConfig{
-		ClientID: clientID, APIKey: "sk_test_soak", APIBase: issuer.URL(), RedirectURI: redirect,
+	m, err := middleware.New(middleware.Config{
+		WorkOS:         workos.Config{ClientID: clientID, APIKey: "sk_test_soak", APIBase: issuer.URL()},
+		RedirectURI:    redirect,
 		CookiePassword: "a cookie password of at least thirty-two characters",
 	})
 	if err != nil {

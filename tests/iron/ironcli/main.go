@@ -1,4 +1,4 @@
-// Command ironcli drives authkit/iron for the node cross-tests in
+// Command ironcli drives internal/iron for the node cross-tests in
 // tests/iron: it reads one JSON request per line on stdin and writes one
 // JSON answer per line on stdout.
 //
@@ -17,7 +17,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/goconvex/convex/authkit/iron"
+	"github.com/goconvex/convex/internal/iron"
 )
 
 type request struct {

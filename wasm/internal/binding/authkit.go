@@ -26,12 +26,8 @@ func (h *handle) setAuthKit(args []Value) (any, error) {
 	if fn.Type() != safejs.TypeFunction {
 		return nil, errors.New("setAuthKit: getAccessToken must be a function")
 	}
-	var opts []authkit.ProviderOption
-	opts = append(opts, authkit.WithProactiveRefresh(true))
-	if h.log != nil {
-		opts = append(opts, authkit.WithLogger(h.log))
-	}
-	m := &authKitMode{h: h, p: authkit.NewProvider(jsAuthKitSource{fn: fn}, opts...)}
+	src := jsAuthKitSource{fn: fn, log: h.log}
+	m := &authKitMode{h: h, p: authkit.NewProvider(src, authkit.ProviderConfig{ProactiveRefresh: true})}
 	h.setAuthMode(nil)
 	h.c.SetAuth(m.p)
 	m.watch = h.watchAuthFor(optArg(args, 2))
@@ -95,13 +91,25 @@ func (m *authKitMode) release() {
 }
 
 // jsAuthKitSource is the authkit.TokenSource over authkit-react's
-// getAccessToken({forceRefresh}).
-type jsAuthKitSource struct{ fn Value }
+// getAccessToken({forceRefresh}). It logs its failures (the Provider does
+// not log): a sign-out at INFO, anything else at WARN.
+type jsAuthKitSource struct {
+	fn  Value
+	log *consoleLogger // nil when silent
+}
 
 func (s jsAuthKitSource) Token(ctx context.Context, force bool) (*authkit.Token, error) {
 	v, err := jsbridge.CallAsync(ctx, s.fn, map[string]any{"forceRefresh": force})
 	if err != nil {
-		return nil, classifyAuthKitError(err)
+		err = classifyAuthKitError(err)
+		if s.log != nil {
+			if errors.Is(err, authkit.ErrSignedOut) {
+				s.log.Info("authkit: signed out", "err", err)
+			} else {
+				s.log.Warn("authkit: token fetch failed", "forced", force, "err", err)
+			}
+		}
+		return nil, err
 	}
 	if v.Type() != safejs.TypeString {
 		return nil, &authkit.TransientError{Err: fmt.Errorf("getAccessToken resolved with a %s, not a string", v.Type())}

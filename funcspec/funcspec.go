@@ -12,6 +12,13 @@
 // (the json getters and ValidatorJSON); npm-packages/convex/src/cli/lib/
 // functionSpec.ts adds the deployment's URL and prints it through
 // convexToJson, which sorts object keys.
+//
+// Go code that declares validators builds them with this package's
+// constructors, which read like convex/values' v builder when the package
+// is imported as v (v.Object(v.Fields{"body": v.String()})), and checks
+// values against them with Validator.Check, which answers as the backend
+// does, in its words (package convextest checks its functions' arguments
+// and results with it).
 package funcspec
 
 import (

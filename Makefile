@@ -159,6 +159,15 @@ wasm: deps-npm
 	cd js && npx tsc -p tsconfig.build.json
 	@$(NODE) js/scripts/wasm-size.mjs js/dist/goconvex.wasm
 
+## wasm-size-table: rewrite docs/wasm-size.md, what goconvex.wasm links per Go
+## package (code, data, share of the gzip size) and why, from a rebuild with
+## the same flags plus the name section and the linker's -dumpdep
+## (wasm/internal/sizetable); the hand-written part below its marker is kept.
+.PHONY: wasm-size-table
+wasm-size-table: wasm
+	$(GO) run ./wasm/internal/sizetable -out docs/wasm-size.md -shipped js/dist/goconvex.wasm -- \
+	  -trimpath -tags $(WASM_TAGS) $(WASM_GCFLAGS) -ldflags='-s -w'
+
 ## soak: the soak lane, not part of `make test`: the native client and the
 ## auth stack under faults for a few minutes on loopback (R1 connection cuts
 ## under 5,000 mutations, R2 5 s tokens with failing refreshes, R3 the fuzz

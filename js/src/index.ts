@@ -52,6 +52,7 @@ export {
   useAction,
   useConvexConnectionState,
   type OptionalRestArgsOrSkip,
+  type QueryOptions,
   type ReactMutation,
   type ReactAction,
   type RequestForQueries,

@@ -102,6 +102,12 @@ export function useQuery<Q extends FunctionLike<"query">>(query: Q, ...args: Que
   return result as Returns<Q> | undefined;
 }
 
+/** A query and its arguments, as convex's QueryOptions. */
+export type QueryOptions<Query extends AnyFunctionReference<"query">> = {
+  query: Query;
+  args: FunctionArgs<Query>;
+};
+
 /** What {@link useQuery_experimental} returns, as convex/react's UseQueryResult. */
 export type UseQueryResult<QueryResult, ThrowOnError extends boolean = false> =
   | { status: "pending" }

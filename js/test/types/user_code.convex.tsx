@@ -78,7 +78,8 @@ export function Counter({ name, preloaded }: { name: string; preloaded: lib.Prel
   const value: number | undefined = useQuery(api.counter.get, { name });
   const skipped: number | undefined = useQuery(api.counter.get, name === "" ? "skip" : { name });
   const total: number | undefined = useQuery(api.counter.total);
-  const state: lib.UseQueryResult<number> = useQuery_experimental({ query: api.counter.get, args: { name } });
+  const request: lib.QueryOptions<typeof api.counter.get> = { query: api.counter.get, args: { name } };
+  const state: lib.UseQueryResult<number> = useQuery_experimental(request);
   const strict: lib.UseQueryResult<number, true> = useQuery_experimental({ query: api.counter.get, args: "skip", throwOnError: true });
   const live: number = usePreloadedQuery(preloaded);
   const many = useQueries({ a: { query: api.counter.get, args: { name } } } satisfies lib.RequestForQueries);

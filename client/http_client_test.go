@@ -15,7 +15,7 @@ import (
 )
 
 // TestHTTPClientWire checks the requests the HTTP client sends and how it
-// reads the answers (spec §1.3), against a recording server.
+// reads the answers (docs/protocol.md#http-api), against a recording server.
 func TestHTTPClientWire(t *testing.T) {
 	type seen struct{ path, auth, client, body string }
 	var mu sync.Mutex

@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// ProtocolVersion is the version of the official convex npm client whose
-// sync protocol this client speaks. It goes into the sync URL, where the
-// server reads it (spec §1.1–1.2): the backend treats the socket as that
-// npm client's, and so sends it TransitionChunks (npm 1.28 and later).
+// ProtocolVersion is the version of the official convex npm client whose sync
+// protocol this client speaks. It goes into the sync URL, where the server
+// reads it (docs/protocol.md#urls and #client-version): the backend treats
+// the socket as that npm client's, and so sends it TransitionChunks (npm 1.28
+// and later).
 const ProtocolVersion = "1.48.0"
 
 // Version is this client's version, sent in the Convex-Client header of

@@ -11,7 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The test vectors of spec §5.2 (verified against convex/values 1.48.0).
+// Test vectors of the value encoding (docs/protocol.md#values), verified
+// against convex/values 1.48.0.
 // JS-only inputs map to their nearest Go analogues.
 
 func TestMarshalVectors(t *testing.T) {

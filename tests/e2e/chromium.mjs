@@ -1,6 +1,7 @@
 // Launches Debian's chromium for every browser suite (tests/e2e, js/e2e and
 // bench row B5): headless, as root, on a closed network, never a downloaded
-// browser (notes/toolchain.md §1). CHROMIUM names another binary.
+// browser (playwright's own builds cannot be fetched where the suites run;
+// `make ensure-chromium` installs Debian's). CHROMIUM names another binary.
 import { chromium } from "playwright-core";
 
 const FLAGS = [

@@ -8,8 +8,8 @@ import (
 	"github.com/goconvex/convex/internal/jwtclaims"
 )
 
-// The auth manager follows the JS client's AuthenticationManager (spec §9)
-// with its flaws fixed:
+// The auth manager follows the JS client's AuthenticationManager
+// (docs/auth.md#client-state-machine) with its flaws fixed:
 //   - a provider error is transient: the state is kept and the fetch retried
 //     with backoff, and the socket never stays paused or stopped for good;
 //   - clearing auth cancels scheduled refetches and is transmitted even
@@ -106,8 +106,9 @@ func (a *authManager) fetch(force bool, delay time.Duration) *TokenFetch {
 	return &TokenFetch{Gen: a.gen, Force: force, Delay: delay}
 }
 
-// StartAuth installs a token provider (spec §9.3 setConfig): it pauses the
-// client and asks for a fetch that may return a cached token.
+// StartAuth installs a token provider (docs/auth.md#client-state-machine,
+// setConfig in convex-js): it pauses the client and asks for a fetch that
+// may return a cached token.
 func (c *Core) StartAuth() AuthEffects {
 	a := &c.am
 	*a = authManager{gen: a.gen + 1, phase: authFetching}
@@ -225,7 +226,8 @@ func (c *Core) Refetching(gen uint64) {
 	}
 }
 
-// authError handles an AuthError (spec §9.3 onAuthError).
+// authError handles an AuthError (docs/auth.md#client-state-machine, step 5;
+// onAuthError in convex-js).
 func (a *authManager) authError(c *Core, m *protocol.AuthError) AuthEffects {
 	if !m.AuthUpdateAttempted && a.phase == authConfirming {
 		return AuthEffects{} // the server closes the socket; a reconnect re-sends the token

@@ -25,7 +25,8 @@ func authFrame(base int, token string) string {
 
 // TestAuthPausesUntilTheFirstToken: with a provider set before the socket
 // opens, queries and mutations wait for the token, then go out after it
-// (spec §8.2: Connect, Authenticate, ModifyQuerySet, requests).
+// (docs/protocol.md#connection-lifecycle: Connect, Authenticate,
+// ModifyQuerySet, requests).
 func TestAuthPausesUntilTheFirstToken(t *testing.T) {
 	c := New(session)
 	eff := c.StartAuth()
@@ -150,7 +151,8 @@ func TestAuthErrorReauthenticates(t *testing.T) {
 }
 
 // TestAuthGivesUpAfterRejectedFreshTokens: fresh tokens the server keeps
-// rejecting end in sign-out after a bounded number of attempts (spec §9.4).
+// rejecting end in sign-out after a bounded number of attempts
+// (docs/auth.md#client-state-machine, step 5).
 func TestAuthGivesUpAfterRejectedFreshTokens(t *testing.T) {
 	c := New(session)
 	c.StartAuth()

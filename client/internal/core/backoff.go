@@ -9,7 +9,7 @@ import (
 const MaxBackoff = 16 * time.Second
 
 // initialBackoff classifies a server close reason by prefix, as the JS client
-// does (spec §8.6).
+// does (docs/protocol.md#backoff).
 var initialBackoff = []struct {
 	prefix string
 	delay  time.Duration

@@ -120,11 +120,12 @@ func (c *Core) TakeOutbox() []protocol.ClientMessage {
 	return out
 }
 
-// Opened starts the session on a new socket (spec §8.2): Connect, then
-// Authenticate when the client has auth, the whole query set, and the
-// requests to resend. It returns the actions that were still in flight,
-// failed with ConnectionLostMessage. While paused only Connect goes out;
-// the rest follows on Resume.
+// Opened starts the session on a new socket
+// (docs/protocol.md#connection-lifecycle): Connect, then Authenticate when
+// the client has auth, the whole query set, and the requests to resend. It
+// returns the actions that were still in flight, failed with
+// ConnectionLostMessage. While paused only Connect goes out; the rest follows
+// on Resume.
 func (c *Core) Opened(meta ConnectMeta) []Completion {
 	c.ready = true
 	c.remote = newRemoteQueries()

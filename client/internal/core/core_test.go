@@ -41,9 +41,10 @@ func receive(t *testing.T, c *Core, frame string) Update {
 
 const jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImZha2Uta2lkIn0.eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjk5OTkiLCJzdWIiOiJ1c2VyXzAxVEVTVCIsImF1ZCI6ImNsaWVudF9URVNUIiwiaWF0IjoxNzk1NzExMjExLCJleHAiOjE3OTU3MTQ4MTEsIm4iOjF9.ZmFrZS1zaWduYXR1cmU"
 
-// TestCaptureScenario replays notes/toolchain.md §4.2: setAuth, onUpdate and
-// mutation all called before the socket opened. The official client sent
-// exactly these four frames; ours must match byte for byte.
+// TestCaptureScenario replays a recorded session of the official client
+// (docs/protocol.md#connection-lifecycle): setAuth, onUpdate and mutation all
+// called before the socket opened. The official client sent exactly these
+// four frames; ours must match byte for byte.
 func TestCaptureScenario(t *testing.T) {
 	c := New(session)
 	c.setAuth(&Auth{TokenType: protocol.TokenUser, Value: jwt})

@@ -39,9 +39,10 @@ type localQuery struct {
 	componentPath string
 }
 
-// localQueries is the client's side of the query set (spec §6.1): queries
-// deduplicated by token with subscriber counts, the query set version, and
-// the journals the server handed out.
+// localQueries is the client's side of the query set
+// (docs/protocol.md#local-query-set): queries deduplicated by token with
+// subscriber counts, the query set version, and the journals the server
+// handed out.
 type localQueries struct {
 	nextID  uint32
 	version uint32

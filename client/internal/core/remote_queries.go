@@ -18,9 +18,9 @@ type QueryResult struct {
 	LogLines     []string
 }
 
-// remoteQueries mirrors the server's view of this socket (spec §6.2): the
-// state version and the latest result of each query. A new socket starts
-// with an empty one.
+// remoteQueries mirrors the server's view of this socket
+// (docs/protocol.md#remote-query-set): the state version and the latest
+// result of each query. A new socket starts with an empty one.
 type remoteQueries struct {
 	version protocol.StateVersion
 	results map[uint32]*QueryResult

@@ -95,8 +95,9 @@ type request struct {
 
 func (r *request) isAction() bool { return r.kind == actionKind }
 
-// requests is the request manager (spec §7): mutations and actions from
-// creation to settlement, across reconnects, with flow control.
+// requests is the request manager (docs/protocol.md#request-manager):
+// mutations and actions from creation to settlement, across reconnects, with
+// flow control.
 type requests struct {
 	unsettled map[uint32]*request
 	// order holds the unsettled requests in request id order, which is the

@@ -11,7 +11,7 @@ type ClientMessage interface {
 	clientMessage()
 }
 
-// Connect opens a session on a new socket (spec §3.1).
+// Connect opens a session on a new socket (docs/protocol.md#connect).
 type Connect struct {
 	SessionID       string
 	ConnectionCount uint32
@@ -30,7 +30,8 @@ const (
 	TokenNone  = "None"
 )
 
-// Authenticate changes the connection's identity (spec §3.5).
+// Authenticate changes the connection's identity
+// (docs/protocol.md#authenticate).
 type Authenticate struct {
 	BaseVersion uint32
 	// TokenType is TokenUser, TokenAdmin or TokenNone.
@@ -48,7 +49,8 @@ const (
 	ModRemove = "Remove"
 )
 
-// QuerySetModification adds or removes one query (spec §3.2).
+// QuerySetModification adds or removes one query
+// (docs/protocol.md#modifyqueryset).
 type QuerySetModification struct {
 	// Type is ModAdd or ModRemove.
 	Type    string
@@ -70,7 +72,7 @@ type ModifyQuerySet struct {
 	Modifications []QuerySetModification
 }
 
-// Mutation asks the server to run a mutation (spec §3.3).
+// Mutation asks the server to run a mutation (docs/protocol.md#mutation).
 type Mutation struct {
 	RequestID     uint32
 	UDFPath       string
@@ -79,7 +81,7 @@ type Mutation struct {
 	Args json.RawMessage
 }
 
-// Action asks the server to run an action (spec §3.4).
+// Action asks the server to run an action (docs/protocol.md#action).
 type Action struct {
 	RequestID     uint32
 	UDFPath       string

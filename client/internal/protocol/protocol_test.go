@@ -8,9 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Frames the official convex 1.48.0 client sent (notes/toolchain.md §4.2 and
-// the reconnect capture in §4.3). Re-encoding the decoded message must give
-// the same bytes: same fields, same key order.
+// Frames the official convex 1.48.0 client sent, recorded from a session
+// (setAuth, onUpdate and a mutation before the socket opened) and from a
+// reconnect. Re-encoding the decoded message must give the same bytes: same
+// fields, same key order.
 var jsClientFrames = []string{
 	`{"connectionCount":0,"lastCloseReason":"InitialConnect","clientTs":1795711212140,"type":"Connect","sessionId":"ad4fce15-7c42-4dec-b4b1-a2378c6880d2"}`,
 	`{"connectionCount":1,"lastCloseReason":"InternalServerError","clientTs":1795711253643,"type":"Connect","sessionId":"8f30798b-0000-4000-8000-000000000000","maxObservedTimestamp":"6PNC8qOl6xg="}`,
@@ -36,8 +37,8 @@ func TestClientFramesRoundTripByteIdentical(t *testing.T) {
 	}
 }
 
-// Frames a server sends (toolchain.md §4.3 and spec §4), in the field order
-// the real server uses.
+// Frames a server sends (docs/protocol.md#transition to #ping), in the
+// field order the real server uses.
 var serverFrames = []string{
 	`{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"6AMAAAAAAAA="},"modifications":[{"type":"QueryUpdated","queryId":0,"value":[{"_creationTime":1700000000000.5,"_id":"k57","body":"hi"}],"logLines":["[LOG] 'loaded 1 message'"],"journal":null}],"clientClockSkew":-12,"serverTs":1700000000123456789}`,
 	`{"type":"Transition","startVersion":{"querySet":1,"identity":0,"ts":"6AMAAAAAAAA="},"endVersion":{"querySet":2,"identity":1,"ts":"6AMAAAAAAAA="},"modifications":[{"type":"QueryFailed","queryId":0,"errorMessage":"Uncaught Error: boom","logLines":[],"journal":null,"errorData":{"code":"E1"}},{"type":"QueryRemoved","queryId":1}],"clientClockSkew":null,"serverTs":null}`,

@@ -27,7 +27,8 @@ const (
 	QueryRemoved = "QueryRemoved"
 )
 
-// StateModification is one query's change inside a Transition (spec §4.1).
+// StateModification is one query's change inside a Transition
+// (docs/protocol.md#transition).
 type StateModification struct {
 	// Type is QueryUpdated, QueryFailed or QueryRemoved.
 	Type    string
@@ -46,7 +47,7 @@ type StateModification struct {
 }
 
 // Transition moves the client's remote query set from StartVersion to
-// EndVersion (spec §4.1).
+// EndVersion (docs/protocol.md#transition).
 type Transition struct {
 	StartVersion  StateVersion
 	EndVersion    StateVersion
@@ -61,7 +62,8 @@ type Transition struct {
 	Skipped []string
 }
 
-// TransitionChunk is one part of a Transition too large for one frame (spec §4.2).
+// TransitionChunk is one part of a Transition too large for one frame
+// (docs/protocol.md#transitionchunk).
 type TransitionChunk struct {
 	Chunk        string
 	PartNumber   uint32
@@ -69,7 +71,7 @@ type TransitionChunk struct {
 	TransitionID string
 }
 
-// MutationResponse answers a Mutation (spec §4.3).
+// MutationResponse answers a Mutation (docs/protocol.md#mutationresponse).
 type MutationResponse struct {
 	RequestID uint32
 	Success   bool
@@ -84,7 +86,7 @@ type MutationResponse struct {
 	ErrorData json.RawMessage
 }
 
-// ActionResponse answers an Action (spec §4.4).
+// ActionResponse answers an Action (docs/protocol.md#actionresponse).
 type ActionResponse struct {
 	RequestID uint32
 	Success   bool
@@ -98,7 +100,7 @@ type ActionResponse struct {
 }
 
 // AuthError reports a rejected or expired identity; the server closes the
-// socket after sending it (spec §4.5).
+// socket after sending it (docs/protocol.md#autherror).
 type AuthError struct {
 	Error string
 	// BaseVersion is the server's last transitioned identity version; nil is null.
@@ -107,12 +109,12 @@ type AuthError struct {
 }
 
 // FatalError reports a deterministic client error before the server closes
-// the socket (spec §4.6).
+// the socket (docs/protocol.md#fatalerror).
 type FatalError struct {
 	Error string
 }
 
-// Ping is the server's keepalive (spec §4.7).
+// Ping is the server's keepalive (docs/protocol.md#ping).
 type Ping struct{}
 
 // Unknown is a server message of a type this client does not know, from a

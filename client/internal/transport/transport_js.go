@@ -7,7 +7,7 @@ package transport
 // js build is not used: it loses the peer's close code, closes with codes
 // browsers refuse (1001, 1008, 1009, 1011), blocks inside a JS callback
 // (a deadlock when the close event can then never be delivered) and imports
-// net/http, which doubles the wasm binary (notes/go-wasm.md §1).
+// net/http, which doubles the wasm binary (docs/wasm.md#transport).
 //
 // Rules this file keeps:
 //   - A JS event handler never blocks: it records what happened under a

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
-	"github.com/goconvex/convex/internal/httpsurl"
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/customjwt"
+	"github.com/goconvex/convex/internal/httpsurl"
 	"github.com/goconvex/convex/internal/iron"
 )
 

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
-	"github.com/goconvex/convex/internal/httpsurl"
 	"github.com/goconvex/convex/customjwt"
+	"github.com/goconvex/convex/internal/httpsurl"
 )
 
 // ClientCredentialsConfig configures a ClientCredentialsSource: a WorkOS

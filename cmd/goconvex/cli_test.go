@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/authkit"
-	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"
 	"github.com/goconvex/convex/internal/devauth"
@@ -154,7 +154,7 @@ func TestCLIFlow(t *testing.T) {
 	code, stdout, _ = cli(t, "whoami", "--json")
 	require.Equal(t, exitOK, code)
 	var who struct {
-		User   workos.User   `json:"user"`
+		User   workos.User    `json:"user"`
 		Claims map[string]any `json:"claims"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &who))

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 )
 
 // A .env.local in the working directory cannot redirect the stored session:

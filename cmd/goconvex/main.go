@@ -33,7 +33,7 @@
 // deployment given with --convex-url or CONVEX_URL in the environment is
 // always used.
 // The session is kept in a 0600 file under the user's config directory
-// (authkit.DefaultStorePath; --store to choose another).
+// (workos.DefaultStorePath; --store to choose another).
 //
 // Browser sign-in listens on http://127.0.0.1:<port>/callback: allowlist
 // that redirect URI in the WorkOS dashboard and pin the port with --port.

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/authkit"
-	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/authkit/authkittest"
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/chat"

@@ -3,7 +3,7 @@
 // schedule refreshes, and authkit needs sid and org_id too; neither may pull
 // encoding/json or signature code into the WebAssembly build, so this is a
 // small reader of one flat JSON object that skips the claims it does not
-// know. Verification lives in authkit.Verifier (jwt/v5), natively only.
+// know. Verification lives in package customjwt, natively only.
 package jwtclaims
 
 import (

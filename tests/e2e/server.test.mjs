@@ -1,6 +1,6 @@
 // Browser e2e of the server mode of the example (examples/server): a Go
 // server keeps the AuthKit session in an HttpOnly iron cookie
-// (authkit.Middleware) and serves the built Vite example, whose wasm Convex
+// (authkit/middleware) and serves the built Vite example, whose wasm Convex
 // client gets its tokens from the server's /auth/token. Sign in through the
 // issuer's login page, chat, a protected server page, sign out; the app
 // shell stays public throughout.

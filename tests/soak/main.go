@@ -5,7 +5,7 @@
 //	R1  4 clients, connections cut every 0.5–3 s for 60 s, 5,000 mutations
 //	R2  5 s tokens for 60 s, 20 % of the refresh requests failing
 //	R3  each fuzz target for -fuzztime
-//	R4  forged and broken JWTs against authkit.Verifier and the deployment
+//	R4  forged and broken JWTs against customjwt.Verifier and the deployment
 //	R5  OAuth attacks against the issuer and the middleware's callback
 //	R6  issued tokens searched for in the logs of R1 and R2; store file modes
 //

@@ -79,7 +79,7 @@ func (r r6Result) write(b *bytes.Buffer) {
 	if r.modeErr != nil {
 		fmt.Fprintf(b, "| session store modes | %v | ✗ |\n", r.modeErr)
 	} else {
-		fmt.Fprintf(b, "| session store (authkit.FileStore, after R2's rotations): file, directory | %04o, %04o | %s |\n", r.fileMode, r.dirMode, mark(r.modesOK()))
+		fmt.Fprintf(b, "| session store (workos.FileStore, after R2's rotations): file, directory | %04o, %04o | %s |\n", r.fileMode, r.dirMode, mark(r.modesOK()))
 	}
 	b.WriteString("\n")
 }

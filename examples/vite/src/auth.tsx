@@ -4,7 +4,7 @@
  * - "client" (default): authkit-react in the browser (refresh token with
  *   authkit-js), as main.tsx sets it up;
  * - "server" (/config.json says authMode "server", examples/server): a Go
- *   server holds the session in an HttpOnly cookie (authkit.Middleware);
+ *   server holds the session in an HttpOnly cookie (authkit/middleware);
  *   the browser asks it for access tokens at /auth/token and never sees a
  *   refresh token.
  */

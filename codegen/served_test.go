@@ -14,8 +14,8 @@ import (
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
 	"github.com/goconvex/convex/codegen"
-	"github.com/goconvex/convex/internal/fixturedeploy"
 	"github.com/goconvex/convex/funcspec"
+	"github.com/goconvex/convex/internal/fixturedeploy"
 )
 
 // The spec a convextest deployment serves for the fixture's functions

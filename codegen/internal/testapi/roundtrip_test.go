@@ -11,8 +11,8 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
-	"github.com/goconvex/convex/internal/fixturedeploy"
 	api "github.com/goconvex/convex/codegen/internal/testapi"
+	"github.com/goconvex/convex/internal/fixturedeploy"
 )
 
 // deployment registers the fixture spec's functions

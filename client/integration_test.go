@@ -22,6 +22,7 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/chat"
 	"github.com/goconvex/convex/internal/hooks"
 )
@@ -62,11 +63,11 @@ func newTestIssuer(t *testing.T) *testIssuer {
 	return &testIssuer{key: k, iss: "https://issuer.test/"}
 }
 
-func (i *testIssuer) provider() convextest.AuthProvider {
+func (i *testIssuer) provider() customjwt.Provider {
 	n := base64.RawURLEncoding.EncodeToString(i.key.N.Bytes())
 	e := base64.RawURLEncoding.EncodeToString(big.NewInt(int64(i.key.E)).Bytes())
 	jwks := fmt.Sprintf(`{"keys":[{"kty":"RSA","alg":"RS256","use":"sig","kid":"k1","n":%q,"e":%q}]}`, n, e)
-	return convextest.AuthProvider{Issuer: i.iss, ApplicationID: "app", JWKS: jwks}
+	return customjwt.Provider{Issuer: i.iss, ApplicationID: "app", JWKS: jwks}
 }
 
 func (i *testIssuer) token(t *testing.T, sub, name string, lifetime time.Duration) string {

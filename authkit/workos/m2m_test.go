@@ -2,7 +2,6 @@ package workos_test
 
 import (
 	"context"
-	"github.com/goconvex/convex/customjwt"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
+	"github.com/goconvex/convex/customjwt"
 )
 
 var botApp = authkittest.M2MApp{ClientID: "client_01BOTAPP000000000000000000", ClientSecret: "secret_bot", OrganizationID: "org_01BOTS", Scopes: []string{"chat:write"}}
@@ -113,7 +113,7 @@ func TestClientCredentialsWithConvex(t *testing.T) {
 	require.ErrorIs(t, err, customjwt.ReasonNoAuthProvider)
 
 	cx := convextest.NewServer(convextest.WithAuth(
-		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
+		customjwt.Provider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
 		m2m,
 	))
 	defer cx.Close()

@@ -15,18 +15,6 @@ import (
 	"github.com/goconvex/convex/customjwt"
 )
 
-// AuthProvider is a custom JWT provider of the deployment, the Go form of
-// an entry of its convex/auth.config.ts (WithAuth):
-//
-//	{ type: "customJwt", issuer, jwks, algorithm, applicationID }
-//
-// It is customjwt.Provider: the deployment checks user tokens with package
-// customjwt, the module's one implementation of the backend's rules. OIDC
-// providers ({domain, applicationID}, keys found by discovery) are not
-// supported; configure them as custom JWT providers with their JWKS URL.
-// A key set given as JSON rather than a URL is taken as a data: URL.
-type AuthProvider = customjwt.Provider
-
 // AuthError is a rejected user token or admin key, as the deployment
 // answers it: Message worded as the backend words it, Code its error code
 // (NoAuthProvider, InvalidAuthHeader, BadAdminKey). A user token's
@@ -46,7 +34,7 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // newVerifier returns the verifier of the deployment's providers. A key
 // set given inline as JSON becomes a data: URL.
-func newVerifier(providers []AuthProvider, hc *http.Client) *customjwt.Verifier {
+func newVerifier(providers []customjwt.Provider, hc *http.Client) *customjwt.Verifier {
 	ps := make([]customjwt.Provider, len(providers))
 	for i, p := range providers {
 		if err := p.Check(); err != nil {

@@ -121,8 +121,8 @@ func TestVerifyToken(t *testing.T) {
 	srv := NewServer(
 		withClock(func() time.Time { return now }),
 		WithAuth(
-			AuthProvider{Issuer: testIssuer + "/", ApplicationID: "app", JWKS: js.URL},
-			AuthProvider{Issuer: "es.example.com", Algorithm: "ES256", JWKS: jwksJSON(ecJWK("e1", &ecKey.PublicKey))},
+			customjwt.Provider{Issuer: testIssuer + "/", ApplicationID: "app", JWKS: js.URL},
+			customjwt.Provider{Issuer: "es.example.com", Algorithm: "ES256", JWKS: jwksJSON(ecJWK("e1", &ecKey.PublicKey))},
 		),
 	)
 	t.Cleanup(srv.Close)
@@ -205,7 +205,7 @@ func must[T any](v T, err error) T {
 func TestJWKSFetching(t *testing.T) {
 	testKeys(t)
 	js := newJWKSServer(t, jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey)))
-	srv := NewServer(WithAuth(AuthProvider{Issuer: testIssuer, JWKS: js.URL}))
+	srv := NewServer(WithAuth(customjwt.Provider{Issuer: testIssuer, JWKS: js.URL}))
 	t.Cleanup(srv.Close)
 	claims := func() jwt.MapClaims {
 		return jwt.MapClaims{"iss": testIssuer, "sub": "u", "exp": time.Now().Add(time.Hour).Unix()}
@@ -222,7 +222,7 @@ func TestJWKSFetching(t *testing.T) {
 	for body, ct := range map[string]string{`{"keys":[]}`: "text/html", `not json`: "application/json"} {
 		js := newJWKSServer(t, body)
 		js.set(body, ct)
-		srv := NewServer(WithAuth(AuthProvider{Issuer: testIssuer, JWKS: js.URL}))
+		srv := NewServer(WithAuth(customjwt.Provider{Issuer: testIssuer, JWKS: js.URL}))
 		t.Cleanup(srv.Close)
 		_, err = srv.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, "k4", rsaKey2, claims()))
 		assert.ErrorIs(t, err, customjwt.ReasonJWKSUnavailable)
@@ -243,7 +243,7 @@ func TestJWKSInlineAndDataURL(t *testing.T) {
 		"plain data": "data:application/json," + set,
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := NewServer(WithAuth(AuthProvider{Issuer: testIssuer, JWKS: spec}))
+			srv := NewServer(WithAuth(customjwt.Provider{Issuer: testIssuer, JWKS: spec}))
 			t.Cleanup(srv.Close)
 			id, err := srv.VerifyToken(context.Background(), sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, jwt.MapClaims{"iss": testIssuer, "sub": "u", "exp": time.Now().Add(time.Hour).Unix()}))
 			require.NoError(t, err)
@@ -298,7 +298,7 @@ func viewerServer(t *testing.T, opts ...Option) *Server {
 
 func TestAuthenticateOverSocket(t *testing.T) {
 	testKeys(t)
-	srv := viewerServer(t, WithAuth(AuthProvider{Issuer: testIssuer, ApplicationID: "app", JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
+	srv := viewerServer(t, WithAuth(customjwt.Provider{Issuer: testIssuer, ApplicationID: "app", JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
 	token := func(sub string) string {
 		return sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, jwt.MapClaims{"iss": testIssuer, "aud": "app", "sub": sub, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
 	}
@@ -353,7 +353,7 @@ func TestTokenExpiresDuringSession(t *testing.T) {
 	testKeys(t)
 	var offset atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	srv := viewerServer(t, withClock(clock), WithAuth(AuthProvider{Issuer: testIssuer, JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
+	srv := viewerServer(t, withClock(clock), WithAuth(customjwt.Provider{Issuer: testIssuer, JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
 	tok := sign(t, jwt.SigningMethodRS256, "k1", rsaKey1, jwt.MapClaims{"iss": testIssuer, "sub": "u", "exp": clock().Add(time.Minute).Unix()})
 
 	tests := []struct {

@@ -156,7 +156,7 @@
 //
 // Auth follows the real server: user JWTs are validated against the WithAuth providers by
 // package customjwt, the module's one implementation of the backend's customJwt rules (see
-// AuthProvider and AuthError), admin keys set with WithAdminKey are
+// customjwt.Provider and AuthError), admin keys set with WithAdminKey are
 // accepted, optionally acting as a user. A connection whose token expires
 // gets AuthError(authUpdateAttempted: false) the next time it runs a
 // function or computes a Transition.

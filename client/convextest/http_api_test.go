@@ -17,11 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/customjwt"
 )
 
 func httpServer(t *testing.T) *Server {
 	testKeys(t)
-	srv := viewerServer(t, WithAdminKey("admin-key"), WithAuth(AuthProvider{Issuer: testIssuer, JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
+	srv := viewerServer(t, WithAdminKey("admin-key"), WithAuth(customjwt.Provider{Issuer: testIssuer, JWKS: jwksJSON(rsaJWK("k1", &rsaKey1.PublicKey))}))
 	srv.Query("values:echo", func(ctx *QueryCtx, args map[string]any) (any, error) {
 		ctx.Log(LevelInfo, "echo", args["v"])
 		return args["v"], nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/client/internal/protocol"
+	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/hooks"
 )
 
@@ -16,7 +17,7 @@ type Option func(*options)
 type options struct {
 	addr         string
 	chunkSize    int
-	providers    []AuthProvider
+	providers    []customjwt.Provider
 	adminKey     string
 	logger       *slog.Logger
 	clock        func() time.Time
@@ -60,7 +61,7 @@ func WithChunkSize(n int) Option {
 // WithAuth configures the auth providers tokens are validated against, as
 // convex/auth.config.ts does for a deployment. Without providers every
 // user token is rejected with NoAuthProvider.
-func WithAuth(providers ...AuthProvider) Option {
+func WithAuth(providers ...customjwt.Provider) Option {
 	return func(o *options) { o.providers = append(o.providers, providers...) }
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
+	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/chat"
 	"github.com/goconvex/convex/internal/chat/chatapi"
 )
@@ -127,7 +128,7 @@ func TestBotPingRestartRotation(t *testing.T) {
 	defer ak.Close()
 	id := ak.ClientID()
 	cx := convextest.NewServer(convextest.WithAuth(
-		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + id, JWKS: ak.JWKSURL()},
+		customjwt.Provider{Issuer: "https://api.workos.com/user_management/" + id, JWKS: ak.JWKSURL()},
 	))
 	defer cx.Close()
 	chat.Register(cx)
@@ -200,7 +201,7 @@ func TestBotClientCredentials(t *testing.T) {
 	defer ak.Close()
 	m2m := workos.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
 	cx := convextest.NewServer(convextest.WithAuth(
-		convextest.AuthProvider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
+		customjwt.Provider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
 		m2m,
 	))
 	defer cx.Close()

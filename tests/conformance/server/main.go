@@ -32,6 +32,7 @@ import (
 
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/hooks"
 )
 
@@ -146,7 +147,7 @@ func run() error {
 		convextest.WithChunkSize(chunkSize),
 		convextest.WithAdminKey(adminKey),
 		convextest.WithFrameObserver(st.observe),
-		convextest.WithAuth(convextest.AuthProvider{Issuer: issuer, ApplicationID: audience, JWKS: ctrlURL + "/jwks"}),
+		convextest.WithAuth(customjwt.Provider{Issuer: issuer, ApplicationID: audience, JWKS: ctrlURL + "/jwks"}),
 	)
 	defer srv.Close()
 	register(srv)

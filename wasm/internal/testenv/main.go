@@ -58,6 +58,7 @@ import (
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/chat"
 )
 
@@ -165,8 +166,8 @@ func start(static string) (env []string, stop func(), err error) {
 	stops = append(stops, ak.Close)
 
 	srv := convextest.NewServer(convextest.WithAuth(
-		convextest.AuthProvider{Issuer: helperURL, ApplicationID: audience, JWKS: issuer.jwks()},
-		convextest.AuthProvider{Issuer: ak.Issuer(), JWKS: string(ak.JWKS())},
+		customjwt.Provider{Issuer: helperURL, ApplicationID: audience, JWKS: issuer.jwks()},
+		customjwt.Provider{Issuer: ak.Issuer(), JWKS: string(ak.JWKS())},
 	))
 	stops = append(stops, srv.Close)
 	chat.Register(srv)

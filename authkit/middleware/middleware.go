@@ -228,9 +228,11 @@ type Session struct {
 	SessionID string
 	// OrganizationID is the org_id claim ("" without an organization).
 	OrganizationID string
-	// Role, Roles and Permissions are the organization claims.
-	Role        string
-	Roles       []string
+	// Role is the role claim (with an organization).
+	Role string
+	// Roles is the roles claim.
+	Roles []string
+	// Permissions is the permissions claim.
 	Permissions []string
 	// Impersonator is set when an admin impersonates the user.
 	Impersonator *workos.Impersonator

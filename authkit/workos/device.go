@@ -14,8 +14,11 @@ import (
 // UserCode and VerificationURI (or open VerificationURIComplete). The
 // device code itself stays inside SignInWithDeviceCode.
 type DeviceCode struct {
-	UserCode                string
-	VerificationURI         string
+	// UserCode is the code the user enters (ABCD-EFGH).
+	UserCode string
+	// VerificationURI is the page where the user enters it.
+	VerificationURI string
+	// VerificationURIComplete is that page with the code filled in.
 	VerificationURIComplete string
 	// ExpiresAt is when the code stops working.
 	ExpiresAt time.Time

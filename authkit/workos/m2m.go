@@ -23,9 +23,10 @@ type ClientCredentialsConfig struct {
 	// (https://<subdomain>.authkit.app, or a custom domain); tokens come
 	// from <AuthKitDomain>/oauth2/token and their iss is AuthKitDomain.
 	AuthKitDomain string
-	// ClientID and ClientSecret are the M2M application's credentials
-	// (not the environment's client id).
-	ClientID     string
+	// ClientID is the M2M application's client id (not the
+	// environment's).
+	ClientID string
+	// ClientSecret is the M2M application's secret.
 	ClientSecret string
 	// Scopes to ask for; none asks for all the application's scopes.
 	Scopes []string

@@ -1,7 +1,6 @@
 package values
 
 import (
-	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -40,14 +39,8 @@ func AppendMarshal(dst []byte, v any) (b []byte, err error) {
 
 // encoder appends Convex JSON to buf.
 type encoder struct {
-	buf  []byte
-	kvs  []kv        // map[string]any fields being sorted, innermost last
-	rkvs []reflectKV // other maps' fields being sorted, innermost last
-}
-
-type reflectKV struct {
-	k string
-	v reflect.Value
+	buf []byte
+	kvs []kv // the fields of the maps being written, innermost last
 }
 
 var encoderPool = sync.Pool{New: func() any { return new(encoder) }}
@@ -65,9 +58,6 @@ func putEncoder(e *encoder) {
 	// The scratch stacks clear what they pop, even on errors.
 	if cap(e.kvs) > 64<<10 {
 		e.kvs = nil
-	}
-	if cap(e.rkvs) > 64<<10 {
-		e.rkvs = nil
 	}
 	encoderPool.Put(e)
 }
@@ -183,11 +173,8 @@ func (e *encoder) anySlice(a []any, depth int) *Error {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
-	if len(a) > MaxArrayLen {
-		return errArrayTooLong(len(a))
-	}
-	if depth >= MaxDepth {
-		return errTooNested()
+	if err := checkContainer(len(a), MaxArrayLen, depth); err != nil {
+		return err
 	}
 	e.buf = append(e.buf, '[')
 	for i, x := range a {
@@ -207,19 +194,36 @@ func (e *encoder) anyMap(m map[string]any, depth int) *Error {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
-	if len(m) > MaxObjectFields {
-		return errTooManyFields(len(m))
-	}
-	if depth >= MaxDepth {
-		return errTooNested()
+	if err := checkContainer(len(m), MaxObjectFields, depth); err != nil {
+		return err
 	}
 	base := len(e.kvs)
 	for k, v := range m {
 		e.kvs = append(e.kvs, kv{k, v})
 	}
+	return e.object(base, depth)
+}
+
+// checkContainer checks an array's length (limit MaxArrayLen) or an
+// object's field count (MaxObjectFields), and the depth it is at.
+func checkContainer(n, limit, depth int) *Error {
+	if n > limit {
+		if limit == MaxArrayLen {
+			return errArrayTooLong(n)
+		}
+		return errTooManyFields(n)
+	}
+	if depth >= MaxDepth {
+		return errTooNested()
+	}
+	return nil
+}
+
+// object writes the fields of a map, e.kvs[base:], as an object and pops
+// them. Fields go in JS key order (keyorder.go); a name the backend refuses
+// fails at its place in that order, as convexToJson reports it.
+func (e *encoder) object(base, depth int) *Error {
 	fields := e.kvs[base:]
-	// JS order (keyorder.go); an invalid name is reported below, in that
-	// order, as convexToJson reports it.
 	sortFields(fields)
 	defer func() {
 		clear(fields)

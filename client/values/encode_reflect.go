@@ -4,7 +4,6 @@ package values
 
 import (
 	"reflect"
-	"slices"
 	"strconv"
 )
 
@@ -104,11 +103,8 @@ func (e *encoder) reflectValue(v reflect.Value, depth, ptrs int) *Error {
 
 func (e *encoder) array(v reflect.Value, depth int) *Error {
 	n := v.Len()
-	if n > MaxArrayLen {
-		return errArrayTooLong(n)
-	}
-	if depth >= MaxDepth {
-		return errTooNested()
+	if err := checkContainer(n, MaxArrayLen, depth); err != nil {
+		return err
 	}
 	e.buf = append(e.buf, '[')
 	for i := 0; i < n; i++ {
@@ -128,38 +124,14 @@ func (e *encoder) reflectMap(v reflect.Value, depth int) *Error {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
-	if n := v.Len(); n > MaxObjectFields {
-		return errTooManyFields(n)
+	if err := checkContainer(v.Len(), MaxObjectFields, depth); err != nil {
+		return err
 	}
-	if depth >= MaxDepth {
-		return errTooNested()
-	}
-	base := len(e.rkvs)
+	base := len(e.kvs)
 	for it := v.MapRange(); it.Next(); {
-		e.rkvs = append(e.rkvs, reflectKV{it.Key().String(), it.Value()})
+		e.kvs = append(e.kvs, kv{it.Key().String(), it.Value().Interface()})
 	}
-	fields := e.rkvs[base:]
-	slices.SortFunc(fields, func(a, b reflectKV) int { return compareKeys(a.k, b.k) })
-	defer func() {
-		clear(fields)
-		e.rkvs = e.rkvs[:base]
-	}()
-	e.buf = append(e.buf, '{')
-	for i, f := range fields {
-		if err := checkFieldName(f.k); err != nil {
-			return err
-		}
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = appendString(e.buf, f.k)
-		e.buf = append(e.buf, ':')
-		if err := e.reflectValue(f.v, depth+1, 0); err != nil {
-			return err.inField(f.k)
-		}
-	}
-	e.buf = append(e.buf, '}')
-	return nil
+	return e.object(base, depth)
 }
 
 func (e *encoder) structValue(v reflect.Value, fs *structFields, depth int) *Error {

@@ -330,6 +330,11 @@ func (c *conn) handleClient(msg protocol.ClientMessage) (cont, graceful bool) {
 				c.caller = callerActingAs
 			}
 		}
+		// The backend reruns every query under the new identity at once,
+		// and fails on a component's query without an admin.
+		if c.componentQueriesRefused() {
+			return false, true
+		}
 		c.recvID++
 		c.idDirty = true
 		c.dirty = true

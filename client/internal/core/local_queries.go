@@ -69,7 +69,7 @@ func newLocalQueries() *localQueries {
 // ModifyQuerySet to send when the query is new (nil otherwise).
 func (l *localQueries) subscribe(path string, args json.RawMessage, componentPath string) (QueryToken, *protocol.ModifyQuerySet) {
 	path = canonicalPath(path)
-	token := makeQueryToken(path, args)
+	token := componentToken(componentPath, makeQueryToken(path, args))
 	if q, ok := l.byToken[token]; ok {
 		q.subscribers++
 		return token, nil

@@ -111,6 +111,16 @@ func TestComponentCalls(t *testing.T) {
 	}
 	require.Equal(t, 0, next(appSub))
 	require.Equal(t, 0, next(compSub))
+	// A snapshot tells the two apart.
+	all, err := c.WatchAll(ctx)
+	require.NoError(t, err)
+	snap, err := all.Next(ctx)
+	require.NoError(t, err)
+	qs := snap.Queries()
+	require.Len(t, qs, 2)
+	require.Equal(t, []string{"", "waitlist"}, []string{qs[0].Component, qs[1].Component})
+	require.Equal(t, "counter:get", qs[1].Function)
+	require.NoError(t, all.Close())
 
 	var id string
 	require.NoError(t, w.Mutation(ctx, "lib:join", Args{"name": "ada"}, &id))

@@ -30,6 +30,9 @@ type Snapshot struct {
 
 // SnapshotQuery is one query's result in a Snapshot.
 type SnapshotQuery struct {
+	// Component is the path of the component whose query it is (see
+	// Component), "" for the app's own.
+	Component string
 	// Function is the query's canonical path ("messages:list").
 	Function string
 	// Args are the query's arguments as Convex JSON.
@@ -55,8 +58,8 @@ func (s *Snapshot) Lookup(sub *Subscription) (SnapshotQuery, bool) {
 	return *q, true
 }
 
-// Queries returns every query of the snapshot, ordered by function and then
-// arguments. Subscriptions to the same query with the same arguments share
+// Queries returns every query of the snapshot, ordered by component,
+// function and arguments. Subscriptions to the same query with the same arguments share
 // one entry.
 func (s *Snapshot) Queries() []SnapshotQuery {
 	out := make([]SnapshotQuery, 0, len(s.results))
@@ -64,7 +67,7 @@ func (s *Snapshot) Queries() []SnapshotQuery {
 		out = append(out, *q)
 	}
 	slices.SortFunc(out, func(a, b SnapshotQuery) int {
-		return cmp.Or(cmp.Compare(a.Function, b.Function), bytes.Compare(a.Args, b.Args))
+		return cmp.Or(cmp.Compare(a.Component, b.Component), cmp.Compare(a.Function, b.Function), bytes.Compare(a.Args, b.Args))
 	})
 	return out
 }
@@ -216,9 +219,9 @@ func (l *loop) snapshot() *Snapshot {
 		return nil
 	}
 	s := &Snapshot{ts: uint64(ts), results: map[core.QueryToken]*SnapshotQuery{}}
-	l.core.Results(func(token core.QueryToken, path string, args json.RawMessage, qr *core.QueryResult) {
+	l.core.Results(func(token core.QueryToken, component, path string, args json.RawMessage, qr *core.QueryResult) {
 		res, err := queryOutcome(path, qr)
-		s.results[token] = &SnapshotQuery{Function: path, Args: values.Raw(args), Result: res, Err: err}
+		s.results[token] = &SnapshotQuery{Component: component, Function: path, Args: values.Raw(args), Result: res, Err: err}
 	})
 	return s
 }

@@ -17,13 +17,13 @@ func (c *Core) StateTS() (protocol.TS, bool) {
 }
 
 // Results calls fn with every subscribed query that has a result in the
-// state StateTS names: its token, canonical path, encoded arguments and
-// result. Queries added since, whose first result has not arrived, are
-// left out.
-func (c *Core) Results(fn func(token QueryToken, path string, args json.RawMessage, r *QueryResult)) {
+// state StateTS names: its token, component path ("" for the app's),
+// canonical path, encoded arguments and result. Queries added since, whose
+// first result has not arrived, are left out.
+func (c *Core) Results(fn func(token QueryToken, component, path string, args json.RawMessage, r *QueryResult)) {
 	for _, q := range c.local.byID {
 		if r, ok := c.remote.results[q.id]; ok {
-			fn(q.token, q.path, q.args, r)
+			fn(q.token, q.componentPath, q.path, q.args, r)
 		}
 	}
 }

@@ -148,13 +148,14 @@ bench: deps-npm ensure-chromium wasm
 
 ## wasm: build the wasm client and the JS package into js/dist (git-ignored):
 ## goconvex.wasm (-trimpath -s -w, values without its struct codec, fmt and
-## reflect without inlining, its data segments joined by wasmpack for gzip),
+## reflect without inlining, its data segments joined and its custom sections
+## dropped by wasmpack),
 ## Go's wasm_exec.js, the tsc output;
 ## then print its raw, gzip -9 and brotli sizes against the 1.0 MB gzip target.
 wasm: deps-npm
 	@mkdir -p js/dist bin
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -tags $(WASM_TAGS) $(WASM_GCFLAGS) -ldflags='-s -w' -o bin/goconvex.linked.wasm ./wasm
-	$(GO) run ./wasm/internal/wasmpack bin/goconvex.linked.wasm js/dist/goconvex.wasm
+	$(GO) run ./wasm/internal/wasmpack -strip-custom bin/goconvex.linked.wasm js/dist/goconvex.wasm
 	cp "$(WASM_EXEC_DIR)/wasm_exec.js" js/dist/wasm_exec.js
 	cd js && npx tsc -p tsconfig.build.json
 	@$(NODE) js/scripts/wasm-size.mjs js/dist/goconvex.wasm

@@ -20,7 +20,7 @@ import { emit, median, params } from "./common.mjs";
 const { root, web, base, deployment, conditions, wasm, floorWasm, loads = 8, rounds = 8, warmWait = 1000 } = params;
 const here = path.join(root, "bench", "js", "browser");
 
-for (const side of ["official", "wasm", "floor"]) {
+for (const side of ["official", "wasm", "wasm_late", "floor"]) {
   await build({
     entryPoints: [path.join(here, `${side}.mjs`)],
     outfile: path.join(web, `${side}.js`),
@@ -41,7 +41,7 @@ copyFileSync(wasm, path.join(web, "goconvex.wasm"));
 copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
 const http = new ConvexHttpClient(deployment);
-const pages = { go: "wasm", js: "official", floor: "floor" };
+const pages = { go: "wasm", golate: "wasm_late", js: "official", floor: "floor" };
 const results = []; // one entry per page load
 let version = "";
 
@@ -102,7 +102,7 @@ async function pair(side, cond, withRounds, trace = false) {
     for (const temp of ["cold", "warm"]) {
       const { page, errors, s } = await loadOnce(context, side, cond, trace);
       const entry = { cond: cond.name, side, temp, first: s.first, ready: s.ready, marks: s.marks, trace: s.trace };
-      if (withRounds && temp === "cold" && side !== "floor") {
+      if (withRounds && temp === "cold" && (side === "go" || side === "js")) {
         const renders = [];
         for (let r = 0; r < rounds; r++) {
           const gen = await http.mutation("fanout:bump", {});
@@ -130,7 +130,7 @@ results.length = 0;
 for (let i = 0; i < loads; i++) {
   const conds = i % 2 === 0 ? conditions : [...conditions].reverse();
   for (const [k, cond] of conds.entries()) {
-    const sides = cond.rtt === 0 ? ["go", "js", "floor"] : ["go", "js"];
+    const sides = cond.rtt === 0 ? ["go", "js", "golate", "floor"] : ["go", "js", "golate"];
     for (const side of (i + k) % 2 === 0 ? sides : [...sides].reverse()) {
       await pair(side, cond, cond.rtt === 0);
     }

@@ -13,7 +13,7 @@ import {
   type FunctionReturnType,
   type OptionalRestArgs,
 } from "convex/server";
-import { loadGoConvex, type WasmSource } from "./loader.js";
+import { dropPreconnect, loadGoConvex, preconnect, type WasmSource } from "./loader.js";
 import {
   unwrap,
   type AuthKitState,
@@ -52,11 +52,16 @@ export type Logger = {
 
 /**
  * The options of {@link ConvexWasmClient}: convex's ConvexReactClientOptions
- * (those marked "accepted" have no effect here), plus `wasm` and `logLevel`.
+ * (those marked "accepted" have no effect here), plus `wasm`, `preconnect` and `logLevel`.
  */
 export interface ConvexWasmClientOptions {
   /** Where to load goconvex.wasm from (default: beside this module). */
   wasm?: WasmSource;
+  /**
+   * Open the deployment's WebSocket at once, while the wasm loads, for the
+   * Go client to take over (default true; see `preconnect` in loader.ts).
+   */
+  preconnect?: boolean;
   /**
    * What the Go client logs (default "warn"; "debug" with `verbose`,
    * "silent" with `logger: false`).
@@ -282,6 +287,8 @@ export class ConvexWasmClient {
       this.unloadTarget = win as Window;
     }
     const level: LogLevel = options.logLevel ?? (logger === false ? "silent" : this.verbose ? "debug" : "warn");
+    // The sync socket opens while the wasm loads; the Go client takes it over.
+    if (options.preconnect ?? true) preconnect(address);
     this.ready = loadGoConvex(options.wasm).then((api) => {
       if (this.closed) {
         return;
@@ -758,6 +765,9 @@ export class ConvexWasmClient {
     this.connectionListeners.clear();
     const h = this.handle;
     this.handle = undefined;
+    if (h === undefined) {
+      dropPreconnect(this.address); // closed before the Go client could take its socket
+    }
     if (h !== undefined) {
       await h.close();
     }

@@ -31,6 +31,14 @@ declare global {
   var __goconvex: GoConvexApi | undefined;
   // eslint-disable-next-line no-var
   var __goconvexReady: ((api: GoConvexApi) => void) | undefined;
+  /**
+   * What the Go transport constructs its sockets with when it is defined
+   * (client/internal/transport/transport_js.go, dial): the socket
+   * {@link preconnect} opened to the URL, if it is still there, else a new
+   * WebSocket.
+   */
+  // eslint-disable-next-line no-var
+  var __goconvexWebSocket: ((url: string) => WebSocket) | undefined;
 }
 
 let loading: Promise<GoConvexApi> | undefined;
@@ -104,4 +112,101 @@ async function instantiate(source: WasmSource, imports: WebAssembly.Imports): Pr
   }
   // A server that does not send application/wasm: compile from the bytes.
   return (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
+}
+
+/**
+ * The npm client version the Go client names in its sync URL
+ * (client.ProtocolVersion in client/url.go): the URL preconnect opens must be
+ * the one the Go client dials, or the Go client dials its own.
+ */
+const PROTOCOL_VERSION = "1.48.0";
+
+/** How long an early socket waits for the Go client before it is closed. */
+const UNCLAIMED_MS = 30_000;
+
+/**
+ * The sync WebSocket URL of a deployment, as the Go client derives it
+ * (client/url.go, syncURL), or undefined where the Go client would refuse
+ * to connect or the URL is not one preconnect opens early: only https://,
+ * or http:// to a loopback host, and not *.convex.site.
+ */
+export function syncUrl(address: string): string | undefined {
+  const m = /^(https?):\/\/(\[[^\]]*\]|[^/:?#]*)/.exec(address);
+  if (m === null) return undefined;
+  const host = m[2]!.toLowerCase();
+  if (host === "" || host.endsWith(".convex.site")) return undefined;
+  if (m[1] === "http" && !/^(localhost|127(\.\d+){3}|\[::1\])$/.test(host)) return undefined;
+  return (m[1] === "https" ? "wss" : "ws") + address.slice(m[1]!.length) + "/api/" + PROTOCOL_VERSION + "/sync";
+}
+
+/** An early socket, and how to let go of it (close: drop it for good). */
+interface EarlySocket {
+  ws: WebSocket;
+  release(close: boolean): void;
+}
+
+const early = new Map<string, EarlySocket>();
+
+/**
+ * Opens the deployment's sync WebSocket now, while the wasm binary is
+ * fetched and compiled, so that the TCP, TLS and WebSocket handshakes
+ * overlap the Go runtime's start. The Go client's first dial to the same
+ * URL takes the socket over (the protocol stays in Go: nothing is sent on
+ * it before then). A socket that closes, or that the server writes to,
+ * before it is taken is dropped, and so is one still unclaimed after 30 s.
+ * At most one early socket per URL.
+ */
+export function preconnect(address: string): void {
+  const url = syncUrl(address);
+  if (url === undefined || typeof WebSocket !== "function" || early.has(url)) return;
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(url);
+  } catch {
+    return;
+  }
+  const events = ["close", "error", "message"] as const;
+  // The server speaks only after the client's Connect: a message now means
+  // the socket is not what the Go client expects.
+  const drop = () => entry.release(true);
+  const entry: EarlySocket = {
+    ws,
+    release(close) {
+      if (early.get(url) !== entry) return;
+      early.delete(url);
+      clearTimeout(timer);
+      for (const ev of events) ws.removeEventListener(ev, drop);
+      if (close && ws.readyState <= WebSocket.OPEN) ws.close(1000);
+    },
+  };
+  for (const ev of events) ws.addEventListener(ev, drop);
+  const timer = setTimeout(drop, UNCLAIMED_MS);
+  early.set(url, entry);
+  globalThis.__goconvexWebSocket ??= takeOrDial;
+}
+
+/** Closes the early socket to a deployment that no Go client has taken yet. */
+export function dropPreconnect(address: string): void {
+  const url = syncUrl(address);
+  if (url !== undefined) early.get(url)?.release(true);
+}
+
+/**
+ * The Go transport's socket constructor (called with `new`, whose result
+ * is the object a function returns): the early socket to url, without the
+ * listeners above, or a new WebSocket. An early socket that is already open
+ * gets its open event again once the transport has installed its handlers
+ * (a microtask runs after the Go code that called here yields).
+ */
+function takeOrDial(url: string): WebSocket {
+  const e = early.get(url);
+  if (e === undefined || e.ws.readyState > WebSocket.OPEN) {
+    return new WebSocket(url);
+  }
+  e.release(false);
+  const ws = e.ws;
+  if (ws.readyState === WebSocket.OPEN) {
+    queueMicrotask(() => ws.dispatchEvent(new Event("open")));
+  }
+  return ws;
 }

@@ -182,11 +182,23 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 	for _, c := range conds[1:] {
 		rw.metrics = append(rw.metrics, firstMetric(c, "cold"), firstMetric(c, "warm"))
 	}
+	// The same Go client with the socket opened by Go once it runs, as
+	// before the loader's preconnect: the before/after of that change.
+	for _, c := range conds {
+		for _, temp := range []string{"cold", "warm"} {
+			rw.metrics = append(rw.metrics, &metric{
+				name: fmt.Sprintf("… %s %s, Go without the early socket (`preconnect: false`)", c.Name, temp), unit: "ms", div: 1,
+				goV: sel("golate", c.Name, temp, first), jsV: sel("js", c.Name, temp, first), kind: lowerIsBetter, target: "—"})
+		}
+	}
 
 	rw.timed += fmt.Sprintf("\n\nIn the browser (%s, headless, driven by playwright-core): two pages built by bench/js/browser.mjs "+
 		"(esbuild, minified), one with `ConvexWasmClient` (the Go client in wasm, goconvex.wasm fetched beside the page) "+
-		"and one with the official `ConvexClient`, served uncompressed over loopback by the driver (the HTML with "+
-		"`Cache-Control: no-cache`, the script and the wasm with `max-age=3600`, as a host serves content-hashed assets). "+
+		"and one with the official `ConvexClient`, served uncompressed over loopback by the driver; a third page has "+
+		"`ConvexWasmClient` with `preconnect: false`, which leaves opening the WebSocket to the Go client once it "+
+		"runs instead of the loader while the wasm loads (**Go late** below: the client before the early socket). "+
+		"The HTML is served with "+
+		"`Cache-Control: no-cache`, the script and the wasm with `max-age=3600`, as a host serves content-hashed assets. "+
 		"Each page subscribes with `onUpdate(\"%s\", {i: 0})` and writes the value into the DOM (then reads offsetHeight "+
 		"to force layout). **page load → first result** is `performance.now()` (from navigation start) when the first "+
 		"value is in the DOM, which for Go includes fetching, compiling and starting the %s-byte wasm binary.\n\n"+
@@ -215,15 +227,17 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 	b.WriteString("Where the time goes before the first result: the median, over the loads, of each milestone " +
 		"(ms since navigation start, `performance.now()` in the page; from bench/js/browser/instrument.mjs, which " +
 		"wraps WebSocket, WebAssembly's instantiate calls and Go's `run`, and catches main installing " +
-		"`globalThis.__goconvex`; the HTML, script and wasm transfers from Resource Timing). Medians of separate " +
+		"`globalThis.__goconvex`; Connect and ModifyQuerySet are the first of each the page sends (the first " +
+		"ModifyQuerySet that adds the query: the Go client sends an empty one first), the Transition is the first " +
+		"that carries a query result; the HTML, script and wasm transfers from Resource Timing). Medians of separate " +
 		"milestones need not add up; the spans below them are medians of per-load differences.\n")
 	for _, c := range conds {
 		if c.RTT > 50 {
 			continue // the brief breakdown: loopback and the first RTT
 		}
-		fmt.Fprintf(&b, "\n**%s** (Go cold, JS cold, Go warm, JS warm):\n\n", c.Name)
-		b.WriteString("| milestone | Go cold | JS cold | Go warm | JS warm |\n|---|---|---|---|---|\n")
-		cols := [][2]string{{"go", "cold"}, {"js", "cold"}, {"go", "warm"}, {"js", "warm"}}
+		fmt.Fprintf(&b, "\n**%s** (Go: the shipped client; Go late: `preconnect: false`):\n\n", c.Name)
+		b.WriteString("| milestone | Go cold | Go late cold | JS cold | Go warm | Go late warm | JS warm |\n|---|---|---|---|---|---|---|\n")
+		cols := [][2]string{{"go", "cold"}, {"golate", "cold"}, {"js", "cold"}, {"go", "warm"}, {"golate", "warm"}, {"js", "warm"}}
 		for _, ms := range b5Milestones {
 			var cells []string
 			has := false
@@ -328,6 +342,7 @@ var b5Spans = []struct{ from, to, label string }{
 	{"wasmCompileStart", "wasmCompiled", "wasm fetch + compile"},
 	{"goRun", "goMain", "Go runtime start → main"},
 	{"goMain", "wsNew", "main → WebSocket created"},
+	{"goMain", "querySetSent", "main → ModifyQuerySet sent"},
 	{"scriptStart", "wsNew", "script running → WebSocket created"},
 	{"wsNew", "wsOpen", "WebSocket created → open"},
 	{"wsOpen", "querySetSent", "open → ModifyQuerySet sent"},

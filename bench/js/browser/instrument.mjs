@@ -16,6 +16,14 @@ const first = (k) => {
 
 marks.scriptStart = now();
 
+function parse(s) {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
 // WebSocket: every client socket, with a message listener registered
 // before the client's own handler (render latency reads it).
 let lastMessage = 0;
@@ -28,15 +36,20 @@ globalThis.WebSocket = class extends NativeWS {
     this.addEventListener("open", () => first("wsOpen"));
     this.addEventListener("message", (ev) => {
       lastMessage = now();
-      if (marks.transition === undefined && typeof ev.data === "string" && ev.data.startsWith('{"type":"Transition"')) {
-        first("transition");
+      // The first Transition that carries a query result.
+      if (marks.transition === undefined && typeof ev.data === "string") {
+        const m = parse(ev.data);
+        if (m?.type === "Transition" && m.modifications?.some((x) => x.type === "QueryUpdated")) first("transition");
       }
     });
   }
   send(data) {
-    if (typeof data === "string") {
-      if (data.startsWith('{"type":"Connect"')) first("connectSent");
-      else if (data.startsWith('{"type":"ModifyQuerySet"')) first("querySetSent");
+    // The Connect, and the first ModifyQuerySet that adds a query (the Go
+    // client may send an empty one first).
+    if (marks.querySetSent === undefined && typeof data === "string") {
+      const m = parse(data);
+      if (m?.type === "Connect") first("connectSent");
+      else if (m?.type === "ModifyQuerySet" && m.modifications?.some((x) => x.type === "Add")) first("querySetSent");
     }
     return super.send(data);
   }

@@ -87,7 +87,14 @@ func Dial(ctx context.Context, url string, _ DialOptions) (Conn, error) {
 }
 
 func dial(ctx context.Context, url string, limit int) (*jsConn, error) {
-	ctor := js.Global().Get("WebSocket")
+	// The page's loader may define the constructor: it hands over the socket
+	// it opened to this URL while the wasm loaded, if that is still there
+	// (and repeats its open event once the handlers below are installed),
+	// or makes a new one (js/src/loader.ts, preconnect).
+	ctor := js.Global().Get("__goconvexWebSocket")
+	if ctor.Type() != js.TypeFunction {
+		ctor = js.Global().Get("WebSocket")
+	}
 	if ctor.Type() != js.TypeFunction {
 		return nil, fmt.Errorf("failed to dial %s: this JavaScript runtime has no WebSocket (node 20 needs --experimental-websocket)", url)
 	}

@@ -251,6 +251,56 @@ func TestDialWithoutWebSocket(t *testing.T) {
 	}
 }
 
+// TestDialUsesTheLoadersConstructor: when the page's loader defines
+// __goconvexWebSocket (js/src/loader.ts, preconnect), sockets come from it;
+// here it hands over a socket opened before the dial, as the loader does.
+func TestDialUsesTheLoadersConstructor(t *testing.T) {
+	base := helperURL(t)
+	url := "ws" + strings.TrimPrefix(base, "http") + "/echo"
+	early := js.Global().Get("WebSocket").New(url)
+	opened := make(chan struct{})
+	onOpen := js.FuncOf(func(js.Value, []js.Value) any { close(opened); return nil })
+	defer onOpen.Release()
+	early.Call("addEventListener", "open", onOpen, map[string]any{"once": true})
+	select {
+	case <-opened:
+	case <-testCtx(t, 10*time.Second).Done():
+		t.Fatal("the early socket did not open")
+	}
+	// The loader repeats the open event after the dial's handlers are set.
+	repeatOpen := js.FuncOf(func(js.Value, []js.Value) any {
+		early.Call("dispatchEvent", js.Global().Get("Event").New("open"))
+		return nil
+	})
+	defer repeatOpen.Release()
+	var asked []string
+	ctor := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		asked = append(asked, args[0].String())
+		js.Global().Call("queueMicrotask", repeatOpen)
+		return early
+	})
+	defer ctor.Release()
+	g := js.Global()
+	g.Set("__goconvexWebSocket", ctor)
+	defer g.Delete("__goconvexWebSocket")
+
+	c, err := dial(testCtx(t, 10*time.Second), base+"/echo", ReadLimit)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close("") })
+	if len(asked) != 1 || asked[0] != url {
+		t.Fatalf("the constructor was asked for %q, want [%s]", asked, url)
+	}
+	if !c.ws.Equal(early) {
+		t.Fatal("the dial did not use the socket the constructor returned")
+	}
+	mustWrite(t, c, "taken over")
+	if got := mustRead(t, c); got != "taken over" {
+		t.Fatalf("echo: got %q", got)
+	}
+}
+
 func TestTruncateReason(t *testing.T) {
 	for _, s := range []string{"", "short", strings.Repeat("a", 200), strings.Repeat("€", 60)} {
 		r := truncateReason(s)

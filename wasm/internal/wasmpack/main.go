@@ -12,7 +12,9 @@
 // thousands of tiny segments whose headers gzip cannot predict. wasmpack
 // joins segments separated by short zero runs; the memory the module starts
 // with is identical, byte for byte, and every other section is kept as is.
-// `make wasm` runs it on goconvex.wasm.
+// With -strip-custom it also drops the custom sections (Go's go:buildid and
+// producers; engines ignore them). `make wasm` runs it on goconvex.wasm
+// with -strip-custom.
 package main
 
 import (
@@ -24,8 +26,9 @@ import (
 
 func main() {
 	maxGap := flag.Uint("max-gap", defaultMaxGap, "longest zero run written out to join two data segments")
+	strip := flag.Bool("strip-custom", false, "drop custom sections (go:buildid, producers, name)")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: wasmpack [-max-gap n] in.wasm out.wasm")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: wasmpack [-max-gap n] [-strip-custom] in.wasm out.wasm")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -33,13 +36,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), flag.Arg(1), uint32(*maxGap)); err != nil {
+	if err := run(flag.Arg(0), flag.Arg(1), uint32(*maxGap), *strip); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmpack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string, maxGap uint32) error {
+func run(in, out string, maxGap uint32, strip bool) error {
 	module, err := os.ReadFile(in)
 	if err != nil {
 		return err
@@ -47,6 +50,11 @@ func run(in, out string, maxGap uint32) error {
 	packed, st, err := pack(module, maxGap)
 	if err != nil {
 		return fmt.Errorf("failed to pack %s: %w", in, err)
+	}
+	if strip {
+		if packed, err = stripCustom(packed); err != nil {
+			return fmt.Errorf("failed to strip %s: %w", in, err)
+		}
 	}
 	if err := writeFileAtomic(out, packed); err != nil {
 		return err

@@ -65,6 +65,22 @@ func pack(module []byte, maxGap uint32) ([]byte, packStats, error) {
 	return encodeModule(sections), st, nil
 }
 
+// stripCustom drops a module's custom sections (id 0): Go writes
+// go:buildid and producers (and name without -s), which engines ignore.
+func stripCustom(module []byte) ([]byte, error) {
+	sections, err := parseModule(module)
+	if err != nil {
+		return nil, err
+	}
+	kept := sections[:0]
+	for _, s := range sections {
+		if s.id != 0 {
+			kept = append(kept, s)
+		}
+	}
+	return encodeModule(kept), nil
+}
+
 // mergeSegments orders segments by address and joins neighbours at most
 // maxGap bytes apart. It returns the new segments and how many zero bytes
 // it wrote into them.

@@ -109,6 +109,15 @@ func TestPackWithoutData(t *testing.T) {
 // every other section are unchanged, it is smaller under gzip, and it runs
 // under node with the same output (its strings, maps, PC tables, stack
 // growth and a recovered panic) as before.
+func TestStripCustom(t *testing.T) {
+	in := encodeModule([]section{{0, []byte("\x0ago:buildid1234")}, {1, []byte{0}}, {sectionData, encodeData([]segment{seg(8, "x")})}, {0, []byte("\x09producers")}})
+	out, err := stripCustom(in)
+	require.NoError(t, err)
+	assert.Equal(t, encodeModule([]section{{1, []byte{0}}, {sectionData, encodeData([]segment{seg(8, "x")})}}), out)
+	_, err = stripCustom([]byte("not wasm"))
+	assert.Error(t, err)
+}
+
 func TestPackGoProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a wasm program")
@@ -156,6 +165,13 @@ func TestPackGoProgram(t *testing.T) {
 	want := runIt(orig)
 	assert.Contains(t, want, "recovered: assignment to entry in nil map true")
 	assert.Contains(t, want, "main.main github.com/goconvex/convex/wasm/internal/wasmpack/testdata/probe/main.go:")
+	assert.Equal(t, want, runIt(packed))
+
+	// Without its custom sections it runs the same.
+	stripped, err := stripCustom(after)
+	require.NoError(t, err)
+	assert.Less(t, len(stripped), len(after))
+	require.NoError(t, os.WriteFile(packed, stripped, 0o644))
 	assert.Equal(t, want, runIt(packed))
 }
 

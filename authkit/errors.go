@@ -3,15 +3,16 @@ package authkit
 import (
 	"errors"
 	"time"
+
+	"github.com/goconvex/convex/internal/signedout"
 )
 
 // ErrSignedOut means the session is gone: the refresh token was rejected,
 // the store holds no session, or the user signed out. It is terminal: the
 // caller should stop asking for tokens until the user signs in again.
 //
-// Errors returned for a sign-out match it with errors.Is and also have a
-// method SignedOut() bool that returns true, which is how packages that do
-// not import authkit (the Convex client) recognize them.
+// Errors returned for a sign-out match it, and client.ErrSignedOut, with
+// errors.Is; they also have a method SignedOut() bool that returns true.
 var ErrSignedOut = errors.New("authkit: signed out")
 
 // ErrTransient means no token could be obtained right now (network trouble,
@@ -38,8 +39,12 @@ func (e *SignedOutError) Error() string {
 // Unwrap returns the cause.
 func (e *SignedOutError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrSignedOut.
-func (e *SignedOutError) Is(target error) bool { return target == ErrSignedOut }
+// Is reports whether target is ErrSignedOut or client.ErrSignedOut (the
+// same value as internal/signedout.Err, which this package can name without
+// importing the client).
+func (e *SignedOutError) Is(target error) bool {
+	return target == ErrSignedOut || target == signedout.Err
+}
 
 // SignedOut returns true. It lets code that cannot import this package
 // (the Convex client's TokenProvider contract) recognize a sign-out.

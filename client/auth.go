@@ -9,6 +9,7 @@ import (
 
 	"github.com/goconvex/convex/client/internal/core"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/signedout"
 )
 
 // TokenProvider supplies the JWTs the client presents to the deployment: the
@@ -31,23 +32,8 @@ func (f TokenProviderFunc) FetchToken(ctx context.Context, forceRefresh bool) (s
 }
 
 // ErrSignedOut is returned by a TokenProvider (possibly wrapped) when there
-// is no signed-in user. It has a method SignedOut() bool that returns true,
-// and it matches, with errors.Is, any error with such a method: a package
-// that does not import this one (authkit) gives its sign-out errors an Is
-// method that matches by SignedOut, and errors.Is(err, ErrSignedOut) holds
-// for them.
-var ErrSignedOut error = signedOut{}
-
-type signedOut struct{}
-
-func (signedOut) Error() string   { return "convex: signed out" }
-func (signedOut) SignedOut() bool { return true }
-
-// Is reports whether target means signed out too.
-func (signedOut) Is(target error) bool {
-	so, ok := target.(interface{ SignedOut() bool })
-	return ok && so.SignedOut()
-}
+// is no signed-in user. authkit's sign-out errors match it with errors.Is.
+var ErrSignedOut = signedout.Err
 
 // AuthState is the client's authentication state, as useConvexAuth reports
 // it in React.

@@ -20,8 +20,7 @@ import (
 	"github.com/goconvex/convex/authkit/authkittest"
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
-	"github.com/goconvex/convex/internal/chat"
-	"github.com/goconvex/convex/internal/devauth"
+	"github.com/goconvex/convex/internal/authstack"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader.
@@ -59,12 +58,9 @@ func newStack(t *testing.T, akOpts ...authkittest.Option) *stackT {
 		authkittest.WithJWTTemplate(authkittest.NameEmailTemplate),
 		authkittest.WithDeviceInterval(0),
 	}, akOpts...)
-	ak := authkittest.NewServer(akOpts...)
-	t.Cleanup(ak.Close)
+	st := authstack.New(t, authstack.Options{Issuer: akOpts})
+	ak, cx := st.Issuer, st.Deployment
 	id := ak.ClientID()
-	cx := convextest.NewServer(convextest.WithAuth(devauth.ConvexProviders(ak)...))
-	t.Cleanup(cx.Close)
-	chat.Register(cx)
 
 	t.Setenv(workos.EnvClientID, id)
 	t.Setenv(workos.EnvAPIBase, ak.URL())

@@ -20,8 +20,7 @@ import (
 
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
-	"github.com/goconvex/convex/internal/chat"
-	"github.com/goconvex/convex/internal/devauth"
+	"github.com/goconvex/convex/internal/authstack"
 )
 
 // deploymentT is a second Convex deployment (accepting the stack's tokens)
@@ -40,16 +39,13 @@ func (d *deploymentT) withToken() int64 { return d.authorized.Load() + d.tokens.
 func newDeployment(t *testing.T, st *stackT) *deploymentT {
 	t.Helper()
 	d := &deploymentT{}
-	d.cx = convextest.NewServer(
-		convextest.WithAuth(devauth.ConvexProviders(st.ak)...),
+	d.cx = authstack.NewDeployment(t, st.ak, nil,
 		convextest.WithFrameObserver(func(dir convextest.Direction, _ uint64, frame []byte) {
 			if dir == convextest.ToServer && bytes.Contains(frame, []byte(`"tokenType":"User"`)) {
 				d.tokens.Add(1)
 			}
 		}),
 	)
-	t.Cleanup(d.cx.Close)
-	chat.Register(d.cx)
 	target, err := url.Parse(d.cx.URL())
 	require.NoError(t, err)
 	rp := httputil.NewSingleHostReverseProxy(target)

@@ -18,7 +18,7 @@ import (
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/customjwt"
-	"github.com/goconvex/convex/internal/chat"
+	"github.com/goconvex/convex/internal/authstack"
 	"github.com/goconvex/convex/internal/chat/chatapi"
 )
 
@@ -123,15 +123,10 @@ func startBot(t *testing.T, args ...string) (stop func() int, logs *lockedBuffer
 // "!ping", keeps answering across a deployment restart and across token
 // rotations (3 s tokens), and never answers history or twice.
 func TestBotPingRestartRotation(t *testing.T) {
-	ak := authkittest.NewServer(authkittest.WithUsers(authkittest.DemoUser, ada),
-		authkittest.WithTokenLifetime(3*time.Second), authkittest.WithJWTTemplate(authkittest.NameEmailTemplate))
-	defer ak.Close()
+	st := authstack.New(t, authstack.Options{Issuer: []authkittest.Option{authkittest.WithUsers(authkittest.DemoUser, ada),
+		authkittest.WithTokenLifetime(3 * time.Second), authkittest.WithJWTTemplate(authkittest.NameEmailTemplate)}})
+	ak, cx := st.Issuer, st.Deployment
 	id := ak.ClientID()
-	cx := convextest.NewServer(convextest.WithAuth(
-		customjwt.Provider{Issuer: "https://api.workos.com/user_management/" + id, JWKS: ak.JWKSURL()},
-	))
-	defer cx.Close()
-	chat.Register(cx)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -199,13 +194,7 @@ func TestBotClientCredentials(t *testing.T) {
 	app := authkittest.M2MApp{ClientID: "client_01BOTAPP000000000000000000", ClientSecret: "s3cret"}
 	ak := authkittest.NewServer(authkittest.WithUsers(ada), authkittest.WithM2MApps(app))
 	defer ak.Close()
-	m2m := workos.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())
-	cx := convextest.NewServer(convextest.WithAuth(
-		customjwt.Provider{Issuer: "https://api.workos.com/user_management/" + ak.ClientID(), JWKS: ak.JWKSURL()},
-		m2m,
-	))
-	defer cx.Close()
-	chat.Register(cx)
+	cx := authstack.NewDeployment(t, ak, []customjwt.Provider{workos.M2MConvexProvider(ak.M2MIssuer(), ak.ClientID())})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	t.Setenv("CONVEX_URL", cx.URL())

@@ -13,8 +13,7 @@ import (
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
-	"github.com/goconvex/convex/internal/chat"
-	"github.com/goconvex/convex/internal/devauth"
+	"github.com/goconvex/convex/internal/authstack"
 )
 
 // stack is an issuer, a deployment that trusts it, and a signed-in Provider
@@ -27,18 +26,8 @@ type stack struct {
 
 func newStack(t *testing.T, opts ...authkittest.Option) *stack {
 	t.Helper()
-	issuer := authkittest.NewServer(append([]authkittest.Option{authkittest.WithJWTTemplate(authkittest.NameEmailTemplate)}, opts...)...)
-	t.Cleanup(issuer.Close)
-	deployment := convextest.NewServer(convextest.WithAuth(devauth.ConvexProviders(issuer)...))
-	t.Cleanup(deployment.Close)
-	chat.Register(deployment)
-	first, err := issuer.IssueTokens(authkittest.DemoUser.ID)
-	require.NoError(t, err)
-	store := workos.NewMemoryStore()
-	require.NoError(t, store.Save(context.Background(), &workos.StoredSession{RefreshToken: first.RefreshToken}))
-	session, err := workos.NewSession(workos.SessionConfig{Config: workos.Config{ClientID: issuer.ClientID(), APIBase: issuer.URL()}, Store: store})
-	require.NoError(t, err)
-	return &stack{issuer: issuer, deployment: deployment, session: session}
+	st := authstack.New(t, authstack.Options{Issuer: append([]authkittest.Option{authkittest.WithJWTTemplate(authkittest.NameEmailTemplate)}, opts...)})
+	return &stack{issuer: st.Issuer, deployment: st.Deployment, session: st.Session(t, authkittest.DemoUser.ID)}
 }
 
 // returnsWithin fails the test unless fn returns before a generous deadline:

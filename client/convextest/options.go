@@ -3,6 +3,7 @@ package convextest
 import (
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -24,6 +25,7 @@ type options struct {
 	pingInterval time.Duration
 	observer     func(Direction, uint64, []byte)
 	httpClient   *http.Client
+	listener     net.Listener // withListener (listener.go); nil: listen on addr
 }
 
 func defaultOptions() options {

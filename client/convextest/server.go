@@ -81,9 +81,12 @@ func NewServer(opts ...Option) *Server {
 	s.connsGone = sync.NewCond(&s.connMu)
 	s.verifier = newVerifier(o.providers, o.httpClient)
 	s.registerSystem()
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		panic(fmt.Sprintf("convextest: failed to listen on %s: %v", o.addr, err))
+	ln := o.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", o.addr); err != nil {
+			panic(fmt.Sprintf("convextest: failed to listen on %s: %v", o.addr, err))
+		}
 	}
 	s.addr = ln.Addr().String()
 	s.startServing(ln)
@@ -142,6 +145,9 @@ func (s *Server) Restart() error {
 	defer s.lnMu.Unlock()
 	if s.isClosed() {
 		return ErrClosed
+	}
+	if s.opts.listener != nil {
+		return errors.New("convextest: Restart listens on a TCP port again; this server serves a listener it was given")
 	}
 	s.connMu.Lock()
 	s.generation++

@@ -9,6 +9,7 @@ package hooks
 
 import (
 	"context"
+	"net"
 	"time"
 
 	"github.com/goconvex/convex/internal/logging"
@@ -35,4 +36,10 @@ var (
 	// clock a Server validates tokens (exp, nbf) and expires identities by.
 	// The conformance server moves it to expire a token mid-session.
 	ConvextestWithClock func(now func() time.Time) any
+
+	// ConvextestWithListener returns a convextest.Option (as any) that
+	// makes a Server serve on ln instead of a TCP port: an in-memory
+	// listener lets the client's tests run a deployment inside a
+	// testing/synctest bubble.
+	ConvextestWithListener func(ln net.Listener) any
 )

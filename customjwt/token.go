@@ -34,6 +34,10 @@ type token struct {
 	signingInput   string
 }
 
+// b64url decodes segments as biscuit does (data_encoding's
+// BASE64URL_NOPAD): no padding, and no stray bits in the last character.
+var b64url = base64.RawURLEncoding.Strict()
+
 // maxSeconds is the largest timestamp the backend can represent (chrono's
 // last second of year 262143); beyond it the backend fails to read the
 // token, so it is malformed here.
@@ -46,7 +50,7 @@ func parseToken(raw string) (*token, error) {
 	if len(t.parts) < 2 {
 		return nil, errors.New("not a JWT: no payload segment")
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(t.parts[1])
+	payload, err := b64url.DecodeString(t.parts[1])
 	if err != nil {
 		return nil, errors.New("the payload is not base64url")
 	}
@@ -83,7 +87,7 @@ func (t *token) readHeader() error {
 	if len(t.parts) != 3 {
 		return fmt.Errorf("a JWT has 3 segments, this one %d", len(t.parts))
 	}
-	hb, err := base64.RawURLEncoding.DecodeString(t.parts[0])
+	hb, err := b64url.DecodeString(t.parts[0])
 	if err != nil {
 		return errors.New("the header is not base64url")
 	}
@@ -102,7 +106,7 @@ func (t *token) readHeader() error {
 	default:
 		return errors.New("the header's kid is not a string")
 	}
-	if t.signature, err = base64.RawURLEncoding.DecodeString(t.parts[2]); err != nil {
+	if t.signature, err = b64url.DecodeString(t.parts[2]); err != nil {
 		return errors.New("the signature is not base64url")
 	}
 	t.header, t.alg = h, alg

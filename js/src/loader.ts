@@ -181,6 +181,7 @@ export function preconnect(address: string): void {
   };
   for (const ev of events) ws.addEventListener(ev, drop);
   const timer = setTimeout(drop, UNCLAIMED_MS);
+  (timer as { unref?: () => void }).unref?.(); // node: the wait keeps no process alive
   early.set(url, entry);
   globalThis.__goconvexWebSocket ??= takeOrDial;
 }

@@ -32,6 +32,16 @@
 // checks each call. goconvex gen writes them for every function of a
 // deployment from its function spec (package codegen).
 //
+// # One timestamp, and components
+//
+// WatchAll gives a Snapshot of every subscription's result as of one
+// server timestamp after each Transition that changed one (convex-rs's
+// watch_all). HTTPClient.ConsistentQuery runs queries at the timestamp of
+// the first (the JS ConvexHttpClient's consistentQuery). Client.Component
+// and HTTPClient.Component call the functions of a component of the app by
+// its path, with the admin auth the deployment requires for that. None of
+// these are in the browser build (GOOS=js).
+//
 // # Errors
 //
 // A function that fails returns a *FunctionError; when it threw a

@@ -76,9 +76,12 @@
 // "InvalidCursor". Other queries carry a null journal.
 //
 // Not supported: indexes (withIndex), full-text and vector search,
-// schemas (table validators), file storage, scheduling, components, HTTP
-// actions, and OIDC auth providers (use custom JWT providers). Actions
-// cannot use the database directly, only through RunQuery and RunMutation.
+// schemas (table validators), file storage, scheduling, HTTP actions, and
+// OIDC auth providers (use custom JWT providers). Actions cannot use the
+// database directly, only through RunQuery and RunMutation. Component
+// registers the functions of a component, which clients call by its path
+// with admin auth as on a deployment; its functions share the Server's one
+// database (a deployment gives each component its own tables).
 //
 // # Consistency and reactivity
 //

@@ -35,10 +35,8 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
-// logger logs to b. (Set directly: WithLogger is not in GOOS=js builds.)
 func (b *logBuffer) logger() Option {
-	l := slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return func(o *options) { o.logger = l }
+	return WithLogger(slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})))
 }
 
 // connected starts a scripted server and a client (with opts) subscribed to

@@ -9,8 +9,8 @@ import "log/slog"
 // the level they were logged with. By default nothing is logged; nil keeps
 // that default.
 //
-// GOOS=js builds have no WithLogger: log/slog would add over 100 KB to the
-// wasm binary, and the browser binding logs to the JS console itself.
+// Under GOOS=js, WithLogger takes any logger with these four methods of a
+// *slog.Logger, so that the wasm binary need not link log/slog.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
 		if l != nil {

@@ -2,10 +2,7 @@
 
 package client
 
-import (
-	"github.com/goconvex/convex/internal/hooks"
-	"github.com/goconvex/convex/internal/logging"
-)
+import "github.com/goconvex/convex/internal/logging"
 
 // httpOptions is empty under GOOS=js, where there is no HTTPClient: the
 // browser build talks to the deployment over the WebSocket only. With no
@@ -16,11 +13,15 @@ func (o *options) only(forHTTP bool, _ string) bool { return !forHTTP }
 
 func (o *options) misappliedError() error { return nil }
 
-// Under GOOS=js the wasm binding sets the logger through a hook: the
-// client's WithLogger takes a *slog.Logger, and log/slog would add over
-// 100 KB to the wasm binary.
-func init() {
-	hooks.ClientWithLogger = func(l logging.Logger) any {
-		return Option(func(o *options) { o.logger = l })
+// WithLogger sets where the client logs, as the native build's WithLogger
+// does. Under GOOS=js it takes any logger with the Debug, Info, Warn and
+// Error methods of a *slog.Logger (a *slog.Logger among them), so that the
+// wasm binary links log/slog, over 100 KB of gzip, only if its user does:
+// the browser binding passes a logger that writes to the JS console.
+func WithLogger(l logging.Logger) Option {
+	return func(o *options) {
+		if !logging.IsNil(l) {
+			o.logger = l
+		}
 	}
 }

@@ -1,18 +1,17 @@
-// Package hooks lets the module's own programs reach what its public
-// packages keep unexported, because no user needs it: the wasm binding's
-// two needs of a client.Client, and the conformance server's deployment
-// clock. Each hook is set by the package that owns it, in an init function,
-// so it is set once that package is imported. Values of the owner's types
-// pass as any, which the caller asserts: a hook typed with them would make
-// an import cycle.
+// Package hooks lets the module's own programs and tests reach what its
+// public packages keep unexported, because no user needs it: the wasm
+// binding waits for a client.Client's callbacks; the conformance server
+// moves its deployment's clock; the client's tests serve a deployment on an
+// in-memory listener. Each hook is set by the package that owns it, in an
+// init function, so it is set once that package is imported. Values of the
+// owner's types pass as any, which the caller asserts: a hook typed with
+// them would make an import cycle.
 package hooks
 
 import (
 	"context"
 	"net"
 	"time"
-
-	"github.com/goconvex/convex/internal/logging"
 )
 
 // Set by package client.
@@ -22,12 +21,6 @@ var (
 	// wasm binding settles a mutation's Promise behind the results of the
 	// transition that reflected it.
 	ClientWaitForCallbacks func(c any, ctx context.Context) error
-
-	// ClientWithLogger returns a client.Option (as any) that makes a Client
-	// log to l. Set only under GOOS=js, where client.WithLogger, which takes
-	// a *slog.Logger, does not exist: the wasm binding logs to the JS
-	// console.
-	ClientWithLogger func(l logging.Logger) any
 )
 
 // Set by package convextest.

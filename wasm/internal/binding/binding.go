@@ -72,7 +72,7 @@ func Export() (Value, error) {
 		}
 		logger := newConsoleLogger(level, logTo)
 		if logger != nil {
-			opts = append(opts, hooks.ClientWithLogger(logger).(client.Option))
+			opts = append(opts, client.WithLogger(logger))
 		}
 		c, err := client.New(url, opts...)
 		if err != nil {

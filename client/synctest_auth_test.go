@@ -25,7 +25,7 @@ import (
 	"github.com/goconvex/convex/client/internal/transport"
 	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/chat"
-	"github.com/goconvex/convex/internal/hooks"
+	"github.com/goconvex/convex/internal/testhooks"
 )
 
 // pipeListener is an in-memory net.Listener whose connections are
@@ -151,7 +151,7 @@ func TestTokenExpiryMidSession(t *testing.T) {
 	iss := rsaIssuer{key}
 	synctest.Test(t, func(t *testing.T) {
 		ln := newPipeListener()
-		srv := convextest.NewServer(convextest.WithAuth(iss.provider()), hooks.ConvextestWithListener(ln).(convextest.Option))
+		srv := convextest.NewServer(convextest.WithAuth(iss.provider()), testhooks.ConvextestWithListener(ln).(convextest.Option))
 		defer srv.Close()
 		chat.Register(srv)
 		c, err := New(srv.URL(), ln.dialOption())

@@ -3,13 +3,13 @@ package convextest
 import (
 	"net"
 
-	"github.com/goconvex/convex/internal/hooks"
+	"github.com/goconvex/convex/internal/testhooks"
 )
 
 // withListener makes the Server serve on ln, which it closes on Close,
 // instead of listening on a TCP port; its URL is http://<ln.Addr()>.
 // Restart then fails. It is not exported: the client's tests reach it
-// through package hooks, to run a deployment over an in-memory listener
+// through package testhooks, to run a deployment over an in-memory listener
 // inside a testing/synctest bubble, where a TCP listener would keep the
 // fake clock from moving.
 func withListener(ln net.Listener) Option {
@@ -17,5 +17,5 @@ func withListener(ln net.Listener) Option {
 }
 
 func init() {
-	hooks.ConvextestWithListener = func(ln net.Listener) any { return withListener(ln) }
+	testhooks.ConvextestWithListener = func(ln net.Listener) any { return withListener(ln) }
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/goconvex/convex/client/internal/protocol"
 	"github.com/goconvex/convex/customjwt"
-	"github.com/goconvex/convex/internal/hooks"
+	"github.com/goconvex/convex/internal/testhooks"
 )
 
 // Option configures a Server.
@@ -87,7 +87,8 @@ func WithLogger(l *slog.Logger) Option {
 // withClock sets the clock used to validate tokens (exp, nbf) and to
 // decide when a connection's identity has expired. Commit timestamps and
 // _creationTime always follow the wall clock. It is not exported: the
-// package's tests use it, and the conformance server through package hooks.
+// package's tests use it, and the conformance server through package
+// testhooks.
 func withClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
@@ -97,7 +98,7 @@ func withClock(now func() time.Time) Option {
 }
 
 func init() {
-	hooks.ConvextestWithClock = func(now func() time.Time) any { return withClock(now) }
+	testhooks.ConvextestWithClock = func(now func() time.Time) any { return withClock(now) }
 }
 
 // WithPingInterval sets how long a connection may stay silent before the

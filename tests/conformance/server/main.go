@@ -33,7 +33,7 @@ import (
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/client/values"
 	"github.com/goconvex/convex/customjwt"
-	"github.com/goconvex/convex/internal/hooks"
+	"github.com/goconvex/convex/internal/testhooks"
 )
 
 const (
@@ -143,7 +143,7 @@ func run() error {
 	st := &stats{}
 	srv := convextest.NewServer(
 		convextest.WithLogger(logger),
-		hooks.ConvextestWithClock(clock).(convextest.Option),
+		testhooks.ConvextestWithClock(clock).(convextest.Option),
 		convextest.WithChunkSize(chunkSize),
 		convextest.WithAdminKey(adminKey),
 		convextest.WithFrameObserver(st.observe),

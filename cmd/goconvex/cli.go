@@ -70,7 +70,11 @@ problems, 130 interrupted.
 
 // app is one invocation: its outputs and resolved configuration.
 type app struct {
+	// ctx ends when the user interrupts the command; cmdCtx, set by
+	// parseArgs, also when --timeout runs out.
 	ctx            context.Context
+	cmdCtx         context.Context
+	cancelCmd      context.CancelFunc
 	stdout, stderr io.Writer
 	json           bool
 	cfg            config
@@ -163,6 +167,9 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	err := c.fn(a, fs, rest)
+	if a.cancelCmd != nil {
+		a.cancelCmd()
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -170,7 +177,8 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // parseArgs parses flags anywhere among the positional arguments (a "--"
-// ends the flags) and resolves the configuration.
+// ends the flags), resolves the configuration, and sets a.cmdCtx, the
+// command's context, bounded by --timeout (0: no bound).
 func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
 	var pos []string
 	for {
@@ -237,7 +245,22 @@ func (a *app) parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]
 	set(&a.cfg.ConvexURL, cf.convexURL)
 	set(&a.cfg.RedirectURI, cf.redirectURI)
 	a.storePath = cf.store
+	if a.timeout > 0 {
+		a.cmdCtx, a.cancelCmd = context.WithTimeout(a.ctx, a.timeout)
+	} else {
+		a.cmdCtx, a.cancelCmd = context.WithCancel(a.ctx)
+	}
 	return pos, nil
+}
+
+// parseSession parses the arguments of a command that takes none and works
+// on the stored session (login, logout, whoami, token), and returns that
+// Session and its store.
+func (a *app) parseSession(fs *flag.FlagSet, args []string) (*workos.Session, *workos.FileStore, error) {
+	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
+		return nil, nil, err
+	}
+	return a.session()
 }
 
 var fs2ErrNotExist = fs.ErrNotExist
@@ -282,14 +305,6 @@ func (a *app) needConvexURL() error {
 		return usageError{"no Convex deployment: set CONVEX_URL (or .env.local) or pass --convex-url"}
 	}
 	return nil
-}
-
-// withTimeout bounds ctx by the --timeout flag (0: no bound).
-func (a *app) withTimeout() (context.Context, context.CancelFunc) {
-	if a.timeout <= 0 {
-		return context.WithCancel(a.ctx)
-	}
-	return context.WithTimeout(a.ctx, a.timeout)
 }
 
 // store returns the session store.

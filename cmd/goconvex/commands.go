@@ -20,15 +20,11 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 	device := fs.Bool("device", false, "sign in with a device code (no browser on this machine)")
 	port := fs.Int("port", 0, "loopback port of the browser callback (0: random); allowlist http://127.0.0.1:PORT/callback")
 	hint := fs.String("login-hint", "", "pre-fill this email")
-	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	sess, st, err := a.session()
+	sess, st, err := a.parseSession(fs, args)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	opts := workos.SignInOptions{Output: a.stderr, LoginHint: *hint}
 	var stored *workos.StoredSession
 	if *device {
@@ -86,15 +82,11 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 
 func cmdLogout(a *app, fs *flag.FlagSet, args []string) error {
 	local := fs.Bool("local", false, "only forget the session here; do not end it at WorkOS")
-	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	sess, st, err := a.session()
+	sess, st, err := a.parseSession(fs, args)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	saved, err := st.Load(ctx)
 	if err != nil {
 		return err
@@ -156,15 +148,11 @@ func claimsOf(tok string) (map[string]any, error) {
 }
 
 func cmdWhoami(a *app, fs *flag.FlagSet, args []string) error {
-	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	sess, st, err := a.session()
+	sess, st, err := a.parseSession(fs, args)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	stop := spin(a.stderr, "Checking the session…")
 	tok, err := sess.Token(ctx, false)
 	stop()
@@ -212,15 +200,11 @@ func cmdWhoami(a *app, fs *flag.FlagSet, args []string) error {
 
 func cmdToken(a *app, fs *flag.FlagSet, args []string) error {
 	force := fs.Bool("force", false, "refresh even if the current token is still fresh")
-	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
-		return err
-	}
-	sess, _, err := a.session()
+	sess, _, err := a.parseSession(fs, args)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	// A new Session has no current token: load it first, so that --force
 	// means "another token than the stored one".
 	tok, err := sess.Token(ctx, false)
@@ -313,8 +297,7 @@ func cmdRun(a *app, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	hc, err := client.NewHTTPClient(a.cfg.ConvexURL)
 	if err != nil {
 		return err
@@ -363,8 +346,7 @@ func cmdWatch(a *app, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	c, err := client.New(a.cfg.ConvexURL)
 	if err != nil {
 		return err

@@ -48,8 +48,7 @@ func cmdDoctor(a *app, fs *flag.FlagSet, args []string) error {
 	if _, err := a.parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	d := &doctor{a: a, hc: &http.Client{Timeout: 10 * time.Second}}
 	stop := spin(a.stderr, "Checking…")
 	d.run(ctx)

@@ -118,8 +118,7 @@ func (a *app) fetchSpec(key string) (*funcspec.Spec, error) {
 	if err := hc.SetAdminAuth(key, nil); err != nil {
 		return nil, err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	var raw values.Raw
 	stop := spin(a.stderr, "Fetching the function spec…")
 	err = hc.Query(ctx, apiSpecQuery, nil, &raw)

@@ -111,8 +111,7 @@ func cmdTrust(a *app, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout()
-	defer cancel()
+	ctx := a.cmdCtx
 	// Under the store's lock: a refresh by another process rewrites the
 	// file, keeping the list it read under the same lock.
 	unlock, err := st.Lock(ctx)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -37,7 +38,7 @@ func dialRawSync(ctx context.Context, deployment string) (*rawSync, error) {
 	}
 	conn.SetReadLimit(64 << 20)
 	r := &rawSync{conn: conn, next: rawRequestBase}
-	connect := fmt.Sprintf(`{"type":"Connect","sessionId":%q,"connectionCount":0,"lastCloseReason":"InitialConnect","clientTs":0}`, rand.Text())
+	connect := fmt.Sprintf(`{"type":"Connect","sessionId":%q,"connectionCount":0,"lastCloseReason":"InitialConnect","clientTs":0}`, newUUID())
 	for _, f := range []string{connect, `{"type":"ModifyQuerySet","baseVersion":0,"newVersion":1,"modifications":[]}`} {
 		if err := conn.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
 			return nil, err
@@ -83,6 +84,8 @@ func (r *rawSync) mutation(ctx context.Context, n int) error {
 				return err
 			}
 			answered = true
+		case m.Type == "FatalError" || m.Type == "AuthError":
+			return fmt.Errorf("raw session: %s", data)
 		case m.Type == "Transition" && answered:
 			ts, err := decodeTS(m.EndVersion.TS)
 			if err != nil {
@@ -93,6 +96,17 @@ func (r *rawSync) mutation(ctx context.Context, n int) error {
 			}
 		}
 	}
+}
+
+// newUUID is a random (version 4) UUID: the session id a Connect must
+// carry (the server refuses others).
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // decodeTS reads a protocol timestamp: 8 bytes little-endian, base64.

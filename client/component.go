@@ -199,7 +199,7 @@ func (l *loop) subscribeIn(s *subscriber, component, name string, args []byte) e
 	if !l.core.AdminAuth() {
 		return needsAdmin(component, name, "needs the client's auth to be an admin key without an acting-as identity (SetAdminAuth(key, nil))")
 	}
-	l.components = componentCalls{}
+	l.components = componentCalls{}.leaveAdmin
 	s.token = l.core.Subscribe(name, args, component)
 	l.subs[s.token] = append(l.subs[s.token], s)
 	if qr, ok := l.core.Result(s.token); ok {
@@ -221,7 +221,7 @@ func (l *loop) requestIn(kind FunctionKind, component, name string, args []byte,
 		ch <- callResult{err: needsAdmin(component, name, "needs the client's auth to be an admin key without an acting-as identity (SetAdminAuth(key, nil))")}
 		return
 	}
-	l.components = componentCalls{}
+	l.components = componentCalls{}.leaveAdmin
 	var id uint32
 	if kind == KindAction {
 		id = l.core.Action(name, args, component, now())

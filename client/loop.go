@@ -63,24 +63,24 @@ type loop struct {
 	authWatchers map[*authWatcher]struct{}
 	lastAuth     AuthState
 
-	// snapshots is set by WatchAll (snapshot.go, not in the browser build).
-	snapshots snapshotPublisher
+	// snapshots is set by WatchAll (snapshot.go, not in the browser build):
+	// it runs after each Transition that changed a result, and when the
+	// client fails. snapHub is its *snapshotHub. (Funcs rather than
+	// interfaces: fewer bytes of wasm.)
+	snapshots func(l *loop)
+	snapHub   any
 	// components is set by the first call into a component (component.go,
 	// not in the browser build).
-	components interface{ leaveAdmin(l *loop) }
+	components func(l *loop)
 }
 
 // leaveAdmin ends the calls into components before the client's identity
 // stops being a deployment admin's, which they need.
 func (l *loop) leaveAdmin() {
 	if l.components != nil {
-		l.components.leaveAdmin(l)
+		l.components(l)
 	}
 }
-
-// snapshotPublisher hears of each Transition that changed a result, and of
-// the client's failure.
-type snapshotPublisher interface{ publish(l *loop) }
 
 type pendingCall struct {
 	kind FunctionKind
@@ -380,7 +380,7 @@ func (l *loop) fail(err *FatalError) {
 		l.dropSocket(reason)
 	}
 	if l.snapshots != nil {
-		l.snapshots.publish(l)
+		l.snapshots(l)
 	}
 	var batch []func()
 	for _, set := range l.subs {
@@ -412,7 +412,7 @@ func (l *loop) apply(u core.Update) {
 	if len(u.Queries) > 0 {
 		l.deliverQueries(u.Queries)
 		if l.snapshots != nil {
-			l.snapshots.publish(l)
+			l.snapshots(l)
 		}
 	}
 	for _, done := range u.Completed {

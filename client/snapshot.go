@@ -168,10 +168,11 @@ type snapshotHub struct {
 }
 
 func (l *loop) addSnapshots(w *Snapshots) {
-	h, _ := l.snapshots.(*snapshotHub)
+	h, _ := l.snapHub.(*snapshotHub)
 	if h == nil {
 		h = &snapshotHub{watchers: map[*Snapshots]struct{}{}}
-		l.snapshots = h
+		l.snapHub = h
+		l.snapshots = h.publish
 	}
 	h.watchers[w] = struct{}{}
 	switch {
@@ -185,7 +186,7 @@ func (l *loop) addSnapshots(w *Snapshots) {
 }
 
 func (l *loop) removeSnapshots(w *Snapshots) {
-	if h, _ := l.snapshots.(*snapshotHub); h != nil {
+	if h, _ := l.snapHub.(*snapshotHub); h != nil {
 		delete(h.watchers, w)
 	}
 }

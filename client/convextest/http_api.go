@@ -563,55 +563,35 @@ func exportValue(encoded []byte, f valueFormat) (json.RawMessage, error) {
 // string (a number for export_json), bytes as base64, NaN and ±Infinity as
 // strings.
 func writeClean(b *strings.Builder, v any, f valueFormat) {
-	switch v := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case float64:
-		switch {
-		case math.IsNaN(v):
-			b.WriteString(`"NaN"`)
-		case math.IsInf(v, 1):
-			b.WriteString(`"Infinity"`)
-		case math.IsInf(v, -1):
-			b.WriteString(`"-Infinity"`)
-		case v == 0 && math.Signbit(v):
-			b.WriteString("-0.0")
+	(&textForm{key: writeJSONString, scalar: func(b *strings.Builder, v any) {
+		switch v := v.(type) {
+		case bool:
+			b.WriteString(strconv.FormatBool(v))
+		case float64:
+			switch {
+			case math.IsNaN(v):
+				b.WriteString(`"NaN"`)
+			case math.IsInf(v, 1):
+				b.WriteString(`"Infinity"`)
+			case math.IsInf(v, -1):
+				b.WriteString(`"-Infinity"`)
+			case v == 0 && math.Signbit(v):
+				b.WriteString("-0.0")
+			default:
+				b.WriteString(jsNumber(v))
+			}
+		case values.Int64:
+			if f == formatExport {
+				b.WriteString(strconv.FormatInt(int64(v), 10))
+			} else {
+				b.WriteString(`"` + strconv.FormatInt(int64(v), 10) + `"`)
+			}
+		case string:
+			writeJSONString(b, v)
+		case []byte:
+			writeJSONString(b, base64.StdEncoding.EncodeToString(v))
 		default:
-			b.WriteString(jsNumber(v))
+			b.WriteString("null")
 		}
-	case values.Int64:
-		if f == formatExport {
-			b.WriteString(strconv.FormatInt(int64(v), 10))
-		} else {
-			b.WriteString(`"` + strconv.FormatInt(int64(v), 10) + `"`)
-		}
-	case string:
-		writeJSONString(b, v)
-	case []byte:
-		writeJSONString(b, base64.StdEncoding.EncodeToString(v))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeClean(b, e, f)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(v) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONString(b, k)
-			b.WriteByte(':')
-			writeClean(b, v[k], f)
-		}
-		b.WriteByte('}')
-	default:
-		b.WriteString("null")
-	}
+	}}).write(b, v)
 }

@@ -102,65 +102,96 @@ var plainKey = regexp.MustCompile(`^[\w$]+$`)
 
 // inspect writes v as object-inspect (the formatter behind console.log in
 // Convex functions) does, on one line.
-func inspect(b *strings.Builder, v any) {
-	switch v := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case float64:
-		if v == 0 && math.Signbit(v) {
-			b.WriteString("-0")
+func inspect(b *strings.Builder, v any) { inspectForm.write(b, v) }
+
+var inspectForm = &textForm{
+	spaced: true,
+	key: func(b *strings.Builder, k string) {
+		if plainKey.MatchString(k) {
+			b.WriteString(k)
 		} else {
-			b.WriteString(jsNumber(v))
+			inspectString(b, k)
 		}
-	case values.Int64:
-		b.WriteString(strconv.FormatInt(int64(v), 10))
-		b.WriteByte('n')
-	case string:
-		inspectString(b, v)
-	case []byte:
-		b.WriteString("ArrayBuffer [ArrayBuffer] {}")
-	case error:
-		b.WriteString("[Error: ")
-		b.WriteString(v.Error())
-		b.WriteString("]")
+	},
+	scalar: func(b *strings.Builder, v any) {
+		switch v := v.(type) {
+		case nil:
+			b.WriteString("null")
+		case bool:
+			b.WriteString(strconv.FormatBool(v))
+		case float64:
+			if v == 0 && math.Signbit(v) {
+				b.WriteString("-0")
+			} else {
+				b.WriteString(jsNumber(v))
+			}
+		case values.Int64:
+			b.WriteString(strconv.FormatInt(int64(v), 10))
+			b.WriteByte('n')
+		case string:
+			inspectString(b, v)
+		case []byte:
+			b.WriteString("ArrayBuffer [ArrayBuffer] {}")
+		case error:
+			b.WriteString("[Error: ")
+			b.WriteString(v.Error())
+			b.WriteString("]")
+		case values.CommitTsPlaceholder:
+			b.WriteString("CommitTsPlaceholder {}")
+		default:
+			fmt.Fprintf(b, "%v", v)
+		}
+	},
+}
+
+// textForm is one of the textual forms of a Convex value this package
+// writes (object-inspect's, JSON.stringify's for ConvexError messages, the
+// HTTP API's clean export): they share the walk over arrays and objects,
+// whose keys go in sorted order, and differ in scalars, keys and spacing.
+type textForm struct {
+	// spaced is object-inspect's "[ a, b ]" and "{ k: v }"; else JSON's
+	// "[a,b]" and {"k":v}. Empty ones are [] and {} either way.
+	spaced bool
+	key    func(b *strings.Builder, k string)
+	scalar func(b *strings.Builder, v any) // any value but []any and map[string]any
+}
+
+func (f *textForm) write(b *strings.Builder, v any) {
+	open, sep, colon := "", ",", ":"
+	if f.spaced {
+		open, sep, colon = " ", ", ", ": "
+	}
+	switch v := v.(type) {
 	case []any:
 		if len(v) == 0 {
 			b.WriteString("[]")
 			return
 		}
-		b.WriteString("[ ")
+		b.WriteString("[" + open)
 		for i, e := range v {
 			if i > 0 {
-				b.WriteString(", ")
+				b.WriteString(sep)
 			}
-			inspect(b, e)
+			f.write(b, e)
 		}
-		b.WriteString(" ]")
+		b.WriteString(open + "]")
 	case map[string]any:
 		if len(v) == 0 {
 			b.WriteString("{}")
 			return
 		}
-		b.WriteString("{ ")
+		b.WriteString("{" + open)
 		for i, k := range sortedKeys(v) {
 			if i > 0 {
-				b.WriteString(", ")
+				b.WriteString(sep)
 			}
-			if plainKey.MatchString(k) {
-				b.WriteString(k)
-			} else {
-				inspectString(b, k)
-			}
-			b.WriteString(": ")
-			inspect(b, v[k])
+			f.key(b, k)
+			b.WriteString(colon)
+			f.write(b, v[k])
 		}
-		b.WriteString(" }")
-	case values.CommitTsPlaceholder:
-		b.WriteString("CommitTsPlaceholder {}")
+		b.WriteString(open + "}")
 	default:
-		fmt.Fprintf(b, "%v", v)
+		f.scalar(b, v)
 	}
 }
 
@@ -266,49 +297,32 @@ func convexErrorMessage(data any) string {
 	return b.String()
 }
 
-func stringifyForError(b *strings.Builder, v any) {
-	switch v := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+func stringifyForError(b *strings.Builder, v any) { errorForm.write(b, v) }
+
+var errorForm = &textForm{
+	key: writeJSONString,
+	scalar: func(b *strings.Builder, v any) {
+		switch v := v.(type) {
+		case nil:
 			b.WriteString("null")
-		} else {
-			b.WriteString(jsNumber(v))
-		}
-	case values.Int64:
-		writeJSONString(b, strconv.FormatInt(int64(v), 10)+"n")
-	case string:
-		writeJSONString(b, v)
-	case []byte:
-		b.WriteString("{}")
-	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteByte(',')
+		case bool:
+			b.WriteString(strconv.FormatBool(v))
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				b.WriteString("null")
+			} else {
+				b.WriteString(jsNumber(v))
 			}
-			stringifyForError(b, e)
+		case values.Int64:
+			writeJSONString(b, strconv.FormatInt(int64(v), 10)+"n")
+		case string:
+			writeJSONString(b, v)
+		case []byte, error:
+			b.WriteString("{}")
+		default:
+			writeJSONString(b, fmt.Sprint(v))
 		}
-		b.WriteByte(']')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(v) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONString(b, k)
-			b.WriteByte(':')
-			stringifyForError(b, v[k])
-		}
-		b.WriteByte('}')
-	case error:
-		b.WriteString("{}")
-	default:
-		writeJSONString(b, fmt.Sprint(v))
-	}
+	},
 }
 
 // writeJSONString writes s as JSON.stringify would (the escaping the

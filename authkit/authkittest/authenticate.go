@@ -13,15 +13,21 @@ const (
 	grantPassword          = "password"
 	grantDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
 	grantClientCredentials = "client_credentials"
+	// The grants that finish a pending sign-in (pending.go).
+	grantOrganizationSelection = "urn:workos:oauth:grant-type:organization-selection"
+	grantMFATOTP               = "urn:workos:oauth:grant-type:mfa-totp"
+	grantEmailVerification     = "urn:workos:oauth:grant-type:email-verification:code"
 )
 
 // grantError is a refused grant. plain selects the {"code","message"} body
-// over the OAuth {"error","error_description"} one.
+// over the OAuth {"error","error_description"} one; extra members go into
+// the plain body (a pending step's token, user, organizations…).
 type grantError struct {
 	status      int
 	plain       bool
 	code        string
 	description string
+	extra       map[string]any
 }
 
 func oauthErr(code, description string) *grantError {
@@ -30,7 +36,11 @@ func oauthErr(code, description string) *grantError {
 
 func (e *grantError) write(w http.ResponseWriter) {
 	if e.plain {
-		writePlainError(w, e.status, e.code, e.description)
+		body := map[string]any{"code": e.code, "message": e.description}
+		for k, v := range e.extra {
+			body[k] = v
+		}
+		writeJSON(w, e.status, body)
 		return
 	}
 	writeOAuthError(w, e.status, e.code, e.description)
@@ -81,6 +91,12 @@ func (s *Server) authenticate(p map[string]string) (map[string]any, *grantError)
 		return s.grantPassword(p)
 	case grantDeviceCode:
 		return s.grantDevice(p)
+	case grantOrganizationSelection:
+		return s.grantOrganizationSelection(p)
+	case grantMFATOTP:
+		return s.grantMFATOTP(p)
+	case grantEmailVerification:
+		return s.grantEmailVerification(p)
 	default:
 		return nil, oauthErr("unsupported_grant_type", "Unsupported grant_type '"+grant+"'.")
 	}
@@ -147,12 +163,7 @@ func (s *Server) grantCode(p map[string]string) (map[string]any, *grantError) {
 			ac.orgID = ""
 		}
 	}
-	sess := s.startSessionLocked(u, "Password")
-	pr, err := s.mintPairLocked(sess, ac.orgID, s.cfg.lifetime, nil)
-	if err != nil {
-		return nil, &grantError{status: http.StatusInternalServerError, code: "server_error", description: err.Error()}
-	}
-	return s.authResponseLocked(sess, pr), nil
+	return s.signInLocked(u, "Password", ac.orgID, stepsDone{})
 }
 
 func (s *Server) grantRefresh(p map[string]string) (map[string]any, *grantError) {
@@ -221,10 +232,5 @@ func (s *Server) grantPassword(p map[string]string) (map[string]any, *grantError
 	if u == nil || !u.checkPassword(password) {
 		return nil, &grantError{status: http.StatusBadRequest, plain: true, code: "invalid_credentials", description: "Invalid credentials for '" + email + "'."}
 	}
-	sess := s.startSessionLocked(u, "Password")
-	pr, err := s.mintPairLocked(sess, u.defaultOrg(), s.cfg.lifetime, nil)
-	if err != nil {
-		return nil, &grantError{status: http.StatusInternalServerError, code: "server_error", description: err.Error()}
-	}
-	return s.authResponseLocked(sess, pr), nil
+	return s.signInLocked(u, "Password", u.defaultOrg(), stepsDone{})
 }

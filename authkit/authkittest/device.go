@@ -114,12 +114,7 @@ func (s *Server) grantDevice(p map[string]string) (map[string]any, *grantError) 
 		return nil, oauthErr("invalid_grant", "The approving user no longer exists.")
 	}
 	d.state = deviceUsed
-	sess := s.startSessionLocked(u, "Password")
-	pr, err := s.mintPairLocked(sess, u.defaultOrg(), s.cfg.lifetime, nil)
-	if err != nil {
-		return nil, &grantError{status: http.StatusInternalServerError, code: "server_error", description: err.Error()}
-	}
-	return s.authResponseLocked(sess, pr), nil
+	return s.signInLocked(u, "Password", u.defaultOrg(), stepsDone{})
 }
 
 // normalizeUserCode accepts a user code typed in any case, with or without

@@ -16,13 +16,16 @@
 //
 //	GET  /user_management/authorize           login form, or 302 with WithAutoApprove
 //	POST /user_management/authorize           the login form's submission (approve or deny)
-//	POST /user_management/authenticate        authorization_code, refresh_token, password, device code grants
+//	POST /user_management/authenticate        authorization_code, refresh_token, password, device code grants,
+//	                                          and the organization-selection, mfa-totp, email-verification grants
 //	POST /user_management/authorize/device    starts a device authorization (RFC 8628)
 //	GET  /device, POST /device                the device verification page
 //	GET  /sso/jwks/{clientId}                 the key set (404 for another client id)
 //	GET  /user_management/sessions/logout     ends a session, 302 to return_to or the homepage
 //	POST /user_management/sessions/revoke     ends a session (API key)
 //	GET  /user_management/users/{id}          a user (API key)
+//	POST /user_management/users/{id}/auth_factors  enrolls a TOTP factor (API key)
+//	POST /auth/factors/{id}/challenge         a challenge of a factor (API key)
 //	POST /user_management/redirect_uris       adds a redirect URI (API key)
 //	POST /user_management/cors_origins        adds a CORS origin (API key)
 //	PUT  /user_management/app_homepage_url    sets the homepage (API key)
@@ -75,13 +78,32 @@
 // serves it from the AuthKit domain's /oauth2/token); see M2MIssuer for
 // the Convex provider its tokens need.
 //
+// # Pending steps
+//
+// A sign-in (password, authorization code, device code) can stop at a
+// step, as WorkOS's do, chosen per user: UnverifiedEmail answers
+// email_verification_required (the code "sent" is EmailVerificationCode),
+// TOTPSecret mfa_challenge, RequireMFA without a factor mfa_enrollment,
+// and RequireOrganizationSelection with several memberships and no
+// organization asked for organization_selection_required, in that order.
+// Each answer is a 403 {"code", "message", "pending_authentication_token",
+// …} with the step's members (user, organizations, authentication_factors,
+// email, email_verification_id). The grants
+// urn:workos:oauth:grant-type:email-verification:code,
+// urn:workos:oauth:grant-type:mfa-totp (with a challenge from the two MFA
+// routes; TOTPCode computes the codes) and
+// urn:workos:oauth:grant-type:organization-selection finish them with the
+// API key as client_secret; a wrong code is a 400 invalid_one_time_code
+// and leaves the step open. Pending tokens are single-use and last 10
+// minutes.
+//
 // # Errors
 //
 // Grant failures use the OAuth shape {"error", "error_description"} with
 // status 400 (401 for a wrong client_secret); credential failures of the
-// password grant and organization errors use the plain shape {"code",
-// "message"}; the resource endpoints answer {"message"} (401 without the
-// API key, 404, 422).
+// password grant, organization errors and pending steps use the plain
+// shape {"code", "message"}; the resource endpoints answer {"message"}
+// (401 without the API key, 404, 422).
 //
 // # Convex auth.config
 //

@@ -31,12 +31,6 @@ func writeOAuthError(w http.ResponseWriter, status int, code, description string
 	writeJSON(w, status, map[string]any{"error": code, "error_description": description})
 }
 
-// writePlainError writes the plain error body of credential failures and
-// continuations: {"code":…, "message":…}.
-func writePlainError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]any{"code": code, "message": message})
-}
-
 // writeMessage writes the body of the resource endpoints' errors:
 // {"message":…} (with a "code" when one is given).
 func writeMessage(w http.ResponseWriter, status int, code, message string) {

@@ -25,6 +25,8 @@ const (
 	RouteUser            = "/user_management/users/{id}"
 	RouteOAuthToken      = "/oauth2/token"
 	RouteOAuthJWKS       = "/oauth2/jwks"
+	RouteAuthFactors     = "/user_management/users/{id}/auth_factors"
+	RouteChallengeFactor = "/auth/factors/{id}/challenge"
 )
 
 // Server is a local WorkOS-compatible issuer. Create it with NewServer and
@@ -55,7 +57,11 @@ type Server struct {
 	devices      map[string]*deviceAuth // by device code
 	userCodes    map[string]*deviceAuth // by user code
 	faults       map[string]*faultState
-	requests     map[string]int // by route
+	requests     map[string]int            // by route
+	pending      map[string]*pendingAuth   // by pending_authentication_token
+	factors      map[string]*authFactor    // by id
+	challenges   map[string]*authChallenge // by id
+	emailCodes   map[string]string         // the last verification code "sent", by user id
 }
 
 // NewServer starts a Server on a loopback port (or WithAddr's address). Like
@@ -99,6 +105,10 @@ func newServer(opts ...Option) (*Server, error) {
 		userCodes:    map[string]*deviceAuth{},
 		faults:       map[string]*faultState{},
 		requests:     map[string]int{},
+		pending:      map[string]*pendingAuth{},
+		factors:      map[string]*authFactor{},
+		challenges:   map[string]*authChallenge{},
+		emailCodes:   map[string]string{},
 	}
 	now := cfg.clock()
 	for _, u := range cfg.users {
@@ -110,9 +120,18 @@ func newServer(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("authkittest: duplicate user %s / %s", u.ID, u.Email)
 		}
 		u.Memberships = append([]Membership(nil), u.Memberships...)
-		rec := &userRecord{User: u, createdAt: now}
+		rec := &userRecord{User: u, createdAt: now, emailVerified: !u.UnverifiedEmail}
+		if u.TOTPSecret != "" {
+			if _, err := decodeBase32(u.TOTPSecret); err != nil {
+				return nil, fmt.Errorf("authkittest: user %s: TOTPSecret: %w", u.ID, err)
+			}
+			rec.factors = append(rec.factors, &authFactor{id: "auth_factor_" + newULID(now), userID: u.ID, secret: u.TOTPSecret, issuer: "authkittest", account: u.Email, createdAt: now})
+		}
 		s.users[u.ID] = rec
 		s.usersByEmail[email] = rec
+		for _, f := range rec.factors {
+			s.factors[f.id] = f
+		}
 	}
 	if cfg.autoApprove != "" && s.users[cfg.autoApprove] == nil {
 		return nil, fmt.Errorf("authkittest: auto-approve user %q does not exist", cfg.autoApprove)
@@ -155,6 +174,8 @@ func newServer(opts ...Option) (*Server, error) {
 	mux.HandleFunc("GET "+RouteLogout, s.handleLogout)
 	mux.HandleFunc("POST "+RouteRevokeSession, s.handleRevokeSession)
 	mux.HandleFunc("GET "+RouteUser, s.handleGetUser)
+	mux.HandleFunc("POST "+RouteAuthFactors, s.handleEnrollFactor)
+	mux.HandleFunc("POST "+RouteChallengeFactor, s.handleChallengeFactor)
 	mux.HandleFunc("POST /user_management/redirect_uris", s.handleAddRedirectURI)
 	mux.HandleFunc("POST /user_management/cors_origins", s.handleAddCORSOrigin)
 	mux.HandleFunc("PUT /user_management/app_homepage_url", s.handleSetHomepage)

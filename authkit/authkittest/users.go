@@ -20,13 +20,41 @@ type User struct {
 	// the only membership when there is exactly one; tokens of a session
 	// with an organization carry org_id, role, roles and permissions.
 	Memberships []Membership
+
+	// The steps a sign-in of this user stops at, as WorkOS answers them
+	// (authenticate answers 403 with a pending_authentication_token; the
+	// grants of pending.go finish them). They apply to the password,
+	// authorization code and device code grants, in this order: email
+	// verification, MFA, organization selection.
+
+	// RequireOrganizationSelection: a sign-in that names no organization,
+	// of a user with more than one membership, answers
+	// organization_selection_required with the user's organizations.
+	// Without it such a sign-in lands outside any organization.
+	RequireOrganizationSelection bool
+	// TOTPSecret enrolls the user in MFA with a TOTP factor of this base32
+	// secret (RFC 6238: HMAC-SHA1, 6 digits, 30 s steps; TOTPCode computes
+	// the codes): every sign-in answers mfa_challenge.
+	TOTPSecret string
+	// RequireMFA: a sign-in of a user without a factor answers
+	// mfa_enrollment (an environment that requires MFA). A factor
+	// enrolled then (POST /user_management/users/{id}/auth_factors) is the
+	// user's from then on.
+	RequireMFA bool
+	// UnverifiedEmail: the email is not verified yet. A sign-in answers
+	// email_verification_required and "sends" a code (read it with
+	// EmailVerificationCode) until the user enters one.
+	UnverifiedEmail bool
 }
 
 // Membership places a user in an organization.
 type Membership struct {
 	OrganizationID string // "org_01…"
-	Role           string // role slug; "member" when empty
-	Permissions    []string
+	// OrganizationName is the organization's name in
+	// organization_selection_required answers (the id when empty).
+	OrganizationName string
+	Role             string // role slug; "member" when empty
+	Permissions      []string
 }
 
 // DemoUser is the user a Server has when WithUsers is not given.
@@ -38,11 +66,14 @@ var DemoUser = User{
 	Password:  "password",
 }
 
-// userRecord is a User with the timestamps the API reports.
+// userRecord is a User with the timestamps the API reports and what
+// sign-ins changed: a verified email, enrolled factors.
 type userRecord struct {
 	User
-	createdAt    time.Time
-	lastSignInAt time.Time // zero until the first sign-in
+	createdAt     time.Time
+	lastSignInAt  time.Time // zero until the first sign-in
+	emailVerified bool
+	factors       []*authFactor
 }
 
 func (u *userRecord) membership(orgID string) (Membership, bool) {
@@ -94,7 +125,7 @@ func (u *userRecord) json() map[string]any {
 		"object":              "user",
 		"id":                  u.ID,
 		"email":               u.Email,
-		"email_verified":      true,
+		"email_verified":      u.emailVerified,
 		"first_name":          nullable(u.FirstName),
 		"last_name":           nullable(u.LastName),
 		"name":                nullable(strings.TrimSpace(u.FirstName + " " + u.LastName)),

@@ -89,6 +89,11 @@ func postAuthenticate(ctx context.Context, hc *http.Client, apiBase string, body
 	}
 	data, err := a.okBody(now)
 	if err != nil {
+		if ae, ok := err.(*APIError); ok {
+			if step := pendingStep(ae, a.body); step != nil {
+				return nil, step
+			}
+		}
 		return nil, err
 	}
 	var ar authenticateResponse

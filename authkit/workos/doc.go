@@ -21,6 +21,27 @@
 // Each flow returns a StoredSession: a refresh token and what came with
 // it, ready for Session.Save.
 //
+// # Pending steps
+//
+// WorkOS may answer a sign-in (password, code exchange, device code) with
+// a step still to do instead of tokens. The flow then returns an error
+// matching ErrPendingStep that carries the pending authentication token
+// and what the step needs, and a call finishes it, returning the session
+// like any sign-in (or the next step):
+//
+//   - *OrganizationSelectionRequired (the user's Organizations):
+//     CompleteOrganizationSelection with the one chosen.
+//   - *MFAChallengeRequired (the user's Factors): ChallengeFactor on the
+//     TOTP factor, then CompleteMFA with the authenticator app's code.
+//   - *MFAEnrollmentRequired: EnrollTOTP (show the user its secret), then
+//     CompleteMFA with a code.
+//   - *EmailVerificationRequired: CompleteEmailVerification with the
+//     emailed code.
+//
+// These calls need the API key (WorkOS requires it as client_secret).
+// Session.SwitchOrganization moves a signed-in session to another of the
+// user's organizations.
+//
 // # Sessions
 //
 // A Session is an authkit.TokenSource over a WorkOS refresh token kept in

@@ -117,3 +117,68 @@ func ExampleSignInWithDeviceCode() {
 	// code shown to the user: true
 	// demo@example.com true
 }
+
+// A sign-in that stops at a step: the user belongs to two organizations,
+// the program asks which one and finishes the sign-in in it.
+func ExampleCompleteOrganizationSelection() {
+	issuer := authkittest.NewServer(authkittest.WithAPIKey("sk_test_example"), authkittest.WithUsers(authkittest.User{
+		ID: "user_01EXAMP1E0000000000000000", Email: "ada@example.com", Password: "pw",
+		RequireOrganizationSelection: true,
+		Memberships: []authkittest.Membership{
+			{OrganizationID: "org_01ACME", OrganizationName: "Acme"},
+			{OrganizationID: "org_01GLOBEX", OrganizationName: "Globex"},
+		},
+	}))
+	defer issuer.Close()
+	cfg := workos.Config{ClientID: issuer.ClientID(), APIKey: "sk_test_example", APIBase: issuer.URL()}
+	ctx := context.Background()
+
+	st, err := workos.SignInWithPassword(ctx, cfg, "ada@example.com", "pw")
+	if sel, ok := errors.AsType[*workos.OrganizationSelectionRequired](err); ok {
+		for i, o := range sel.Organizations {
+			fmt.Printf("%d) %s\n", i+1, o.Name)
+		}
+		chosen := sel.Organizations[1] // the user's answer
+		st, err = workos.CompleteOrganizationSelection(ctx, cfg, sel.PendingToken, chosen.ID)
+	}
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(st.User.Email, "in", st.OrganizationID)
+	// Output:
+	// 1) Acme
+	// 2) Globex
+	// ada@example.com in org_01GLOBEX
+}
+
+// Moving a signed-in session to another of the user's organizations.
+func ExampleSession_SwitchOrganization() {
+	issuer := authkittest.NewServer(authkittest.WithUsers(authkittest.User{
+		ID: "user_01EXAMP1E0000000000000000", Email: "ada@example.com",
+		Memberships: []authkittest.Membership{{OrganizationID: "org_01ACME"}, {OrganizationID: "org_01GLOBEX"}},
+	}))
+	defer issuer.Close()
+	signedIn, _ := issuer.IssueTokens("user_01EXAMP1E0000000000000000", authkittest.IssueOrganization("org_01ACME"))
+	sess, err := workos.NewSession(workos.SessionConfig{
+		Config: workos.Config{ClientID: issuer.ClientID(), APIBase: issuer.URL()},
+		Store:  workos.NewMemoryStore(),
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	if err := sess.Save(ctx, &workos.StoredSession{RefreshToken: signedIn.RefreshToken, AccessToken: signedIn.AccessToken}); err != nil {
+		panic(err)
+	}
+
+	tok, err := sess.SwitchOrganization(ctx, "org_01GLOBEX")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(tok.OrganizationID)
+	_, err = sess.SwitchOrganization(ctx, "org_01INITECH") // not a member: refused, session kept
+	fmt.Println(err != nil, errors.Is(err, authkit.ErrSignedOut))
+	// Output:
+	// org_01GLOBEX
+	// true false
+}

@@ -16,10 +16,12 @@ import (
 // SignInWithPassword signs a user in with the password grant (workos-node
 // authenticateWithPassword). It is for trusted server-side programs only: WorkOS requires the
 // API key as client_secret, so cfg.APIKey must be set. Bad credentials
-// give an *APIError with Code "invalid_credentials"; continuations (MFA,
-// email verification, organization selection) an *APIError naming them.
-// The result is ready for Session.Save; a Session refreshing it should
-// carry the API key in its Config too.
+// give an *APIError with Code "invalid_credentials". A sign-in WorkOS has
+// not finished gives an error matching ErrPendingStep
+// (*OrganizationSelectionRequired, *MFAChallengeRequired,
+// *MFAEnrollmentRequired, *EmailVerificationRequired) that carries what
+// the call finishing it needs. The result is ready for Session.Save; a
+// Session refreshing it should carry the API key in its Config too.
 func SignInWithPassword(ctx context.Context, cfg Config, email, password string) (*StoredSession, error) {
 	if err := cfg.checkAPI(); err != nil {
 		return nil, err
@@ -45,7 +47,9 @@ func SignInWithPassword(ctx context.Context, cfg Config, email, password string)
 // AuthorizeURL with its PKCE verifier (the authorization_code grant),
 // sending cfg.APIKey as client_secret when it is set (a confidential
 // client, as authkit-nextjs is). SignInWithBrowser does this itself; the
-// middleware and programs with their own redirect handling call it.
+// middleware and programs with their own redirect handling call it. A
+// sign-in WorkOS has not finished gives an error matching ErrPendingStep,
+// as SignInWithPassword's.
 func ExchangeCode(ctx context.Context, cfg Config, code, codeVerifier string) (*StoredSession, error) {
 	if err := cfg.checkAPI(); err != nil {
 		return nil, err

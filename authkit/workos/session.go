@@ -77,6 +77,7 @@ type sessionFlight struct {
 	done      chan struct{}
 	forced    bool
 	rejected  string    // the access token a forced refresh replaces
+	org       string    // a switch (SwitchOrganization): the organization to refresh into
 	deadline  time.Time // the starter's deadline, zero for none
 	waiters   int
 	abandoned bool               // every waiter left; cancel was called
@@ -142,7 +143,7 @@ func (s *Session) Token(ctx context.Context, forceRefresh bool) (*authkit.Token,
 			continue
 		}
 		if f == nil {
-			f = s.startFlight(ctx, forceRefresh, rejected)
+			f = s.startFlight(ctx, forceRefresh, rejected, "")
 		}
 		f.waiters++
 		s.mu.Unlock()
@@ -192,10 +193,11 @@ func (s *Session) fallback(forced bool, err error) (*authkit.Token, error) {
 	return nil, err
 }
 
-// startFlight starts a refresh on its own goroutine. s.mu is held.
-func (s *Session) startFlight(ctx context.Context, forced bool, rejected string) *sessionFlight {
+// startFlight starts a refresh on its own goroutine, into org when it is
+// not empty (a switch). s.mu is held.
+func (s *Session) startFlight(ctx context.Context, forced bool, rejected, org string) *sessionFlight {
 	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	f := &sessionFlight{done: make(chan struct{}), forced: forced, rejected: rejected, cancel: cancel}
+	f := &sessionFlight{done: make(chan struct{}), forced: forced, rejected: rejected, org: org, cancel: cancel}
 	if dl, ok := ctx.Deadline(); ok {
 		f.deadline = dl
 	}

@@ -51,7 +51,7 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *authkit.T
 	}
 	s.adoptLocked(stored)
 	now := s.now()
-	if fresh(s.cur, now) && (!f.forced || s.cur.AccessToken != f.rejected) {
+	if f.org == "" && fresh(s.cur, now) && (!f.forced || s.cur.AccessToken != f.rejected) {
 		t := s.cur
 		s.mu.Unlock()
 		return t, nil, false
@@ -59,6 +59,9 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *authkit.T
 	rt, org := s.refreshToken, s.stored.OrganizationID
 	if s.cur != nil && s.cur.OrganizationID != "" {
 		org = s.cur.OrganizationID
+	}
+	if f.org != "" {
+		org = f.org
 	}
 	s.mu.Unlock()
 
@@ -71,6 +74,13 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *authkit.T
 			return t, err, ended
 		}
 		ae, isAPI := errors.AsType[*APIError](err)
+		if isAPI && !ae.Transient() && f.org != "" && !refreshTokenRejected(ae) {
+			// A switch the server refused for the organization's sake:
+			// the refresh token was not used, and the session stays
+			// where it was.
+			s.log.Info("workos: the organization switch was refused", "status", ae.Status, "code", ae.Code)
+			return nil, fmt.Errorf("workos: switching to organization %s: %w", f.org, err), false
+		}
 		if isAPI && !ae.Transient() {
 			// With a store that cannot lock, another process may have
 			// rotated the token under us: then the store holds a newer one
@@ -93,7 +103,7 @@ func (s *Session) refresh(ctx context.Context, f *sessionFlight) (tok *authkit.T
 					}
 					s.adoptLocked(st)
 					rt = s.refreshToken
-					if fresh(s.cur, s.now()) && (!f.forced || s.cur.AccessToken != f.rejected) {
+					if f.org == "" && fresh(s.cur, s.now()) && (!f.forced || s.cur.AccessToken != f.rejected) {
 						t := s.cur
 						s.mu.Unlock()
 						return t, nil, false
@@ -164,7 +174,7 @@ func (s *Session) exchange(ctx context.Context, rt, org string, locked bool) (*a
 		}
 		return s.accept(ctx, resp, rt, true)
 	}
-	key := sha256.Sum256([]byte(s.apiBase + "\x00" + rt))
+	key := sha256.Sum256([]byte(s.apiBase + "\x00" + rt + "\x00" + org))
 	x, owner := joinExchange(key)
 	if owner {
 		resp, err := s.post(ctx, rt, org)

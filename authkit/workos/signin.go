@@ -138,8 +138,10 @@ type callbackResult struct {
 // exchange: the flow keeps waiting for its own (any web page could request
 // the loopback URL, and must not be able to end the sign-in).
 // error=access_denied with the right state fails with ErrAccessDenied; any
-// other error parameter with an error naming it. Give ctx a deadline: the user
-// may never come back. The result is ready for Session.Save.
+// other error parameter with an error naming it. A sign-in WorkOS has not
+// finished gives an error matching ErrPendingStep, as ExchangeCode's. Give
+// ctx a deadline: the user may never come back. The result is ready for
+// Session.Save.
 func SignInWithBrowser(ctx context.Context, cfg Config, o SignInOptions) (*StoredSession, error) {
 	if err := cfg.checkAPI(); err != nil {
 		return nil, err
@@ -191,7 +193,9 @@ func SignInWithBrowser(ctx context.Context, cfg Config, o SignInOptions) (*Store
 		}
 		handled = true
 		st, err := exchangeCode(ctx, cfg, code, verifier, "")
-		if err != nil {
+		if errors.Is(err, ErrPendingStep) {
+			writeCallbackPage(w, http.StatusOK, "One more step", "Return to the terminal to finish signing in. You can close this window.")
+		} else if err != nil {
 			writeCallbackPage(w, http.StatusOK, "Sign-in failed", "Return to the terminal for details. You can close this window.")
 		} else {
 			writeCallbackPage(w, http.StatusOK, "Signed in", "You can close this window and return to the terminal.")

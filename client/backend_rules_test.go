@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/goconvex/convex/client/internal/udfpath"
 	"github.com/goconvex/convex/client/values"
+	"github.com/goconvex/convex/internal/syncbuf"
 )
 
 // The client against the rules the Convex backend enforces (its source:
@@ -18,22 +18,7 @@ import (
 // against a scripted server, which shows exactly what goes out.
 
 // logBuffer collects a client's log records, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 func (b *logBuffer) logger() Option {
 	return WithLogger(slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/goconvex/convex/authkit"
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
+	"github.com/goconvex/convex/internal/syncbuf"
 )
 
 // bannerEnv reads the "export K=V" lines the banner prints.
@@ -79,28 +79,11 @@ func TestBannerEnvAndBotIdentity(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestVerboseLogsFramesAndRequests: -v logs the frames to and from the
 // deployment and the app server's requests, as its help says.
 func TestVerboseLogsFramesAndRequests(t *testing.T) {
 	for _, verbose := range []bool{false, true} {
-		var logs lockedBuffer
+		var logs syncbuf.Buffer
 		st, err := start(config{
 			convexAddr: "127.0.0.1:0", authkitAddr: "127.0.0.1:0", appAddr: "127.0.0.1:0",
 			appDir: t.TempDir(), tokenLifetime: time.Minute, verbose: verbose,

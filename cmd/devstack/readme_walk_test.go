@@ -20,6 +20,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/goconvex/convex/internal/syncbuf"
 )
 
 // TestReadmeWalk follows README.md's "The CLI and the bot against `make
@@ -121,7 +123,7 @@ type walker struct {
 	issuer           string
 	signedIn         bool
 	watch, botProc   *exec.Cmd
-	watchOut, botLog *lockedBuffer
+	watchOut, botLog *syncbuf.Buffer
 }
 
 // command is a process of ours with the walk's environment: the variables
@@ -168,7 +170,7 @@ func (w *walker) cli(args []string) {
 		w.browserLogin()
 	case "watch":
 		require.True(t, w.signedIn, "watch after login")
-		w.watchOut = &lockedBuffer{}
+		w.watchOut = &syncbuf.Buffer{}
 		w.watch = w.command("goconvex", args...)
 		w.watch.Stdout, w.watch.Stderr = w.watchOut, w.watchOut
 		require.NoError(t, w.watch.Start())
@@ -204,7 +206,7 @@ func (w *walker) cli(args []string) {
 func (w *walker) browserLogin() {
 	t := w.t
 	cmd := w.command("goconvex", "login")
-	var out, errb lockedBuffer
+	var out, errb syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -238,7 +240,7 @@ func (w *walker) browserLogin() {
 func (w *walker) deviceLogin() {
 	t := w.t
 	cmd := w.command("goconvex", "login", "--device")
-	var out, errb lockedBuffer
+	var out, errb syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -261,7 +263,7 @@ func (w *walker) deviceLogin() {
 // bot starts examples/bot and waits until it watches the messages.
 func (w *walker) bot() {
 	t := w.t
-	w.botLog = &lockedBuffer{}
+	w.botLog = &syncbuf.Buffer{}
 	w.botProc = w.command("bot")
 	w.botProc.Stdout, w.botProc.Stderr = w.botLog, w.botLog
 	require.NoError(t, w.botProc.Start())

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,25 +20,8 @@ import (
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/authstack"
+	"github.com/goconvex/convex/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const appOrigin = "http://127.0.0.1:5173"
 
@@ -222,7 +204,7 @@ func TestCLIWatch(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runCtx(ctx, []string{"watch", "messages:list", "{}", "--env-file", "/nonexistent.env"}, &out, &errb)

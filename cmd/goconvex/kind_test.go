@@ -13,6 +13,7 @@ import (
 
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/fixturedeploy"
+	"github.com/goconvex/convex/internal/syncbuf"
 )
 
 // kindDeployment is the fixture's functions (queries, mutations, an
@@ -34,12 +35,12 @@ func specFetches(srv *convextest.Server) int { return srv.ExecutionCount(convext
 
 // firstLine records what is written and calls done after the first line.
 type firstLine struct {
-	syncBuffer
+	syncbuf.Buffer
 	done func()
 }
 
 func (f *firstLine) Write(p []byte) (int, error) {
-	n, err := f.syncBuffer.Write(p)
+	n, err := f.Buffer.Write(p)
 	if strings.Contains(f.String(), "\n") {
 		f.done()
 	}
@@ -187,7 +188,7 @@ func TestWatchChecksTheKind(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &firstLine{done: cancel}
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	code = runCtx(ctx, []string{"watch", "messages:list", "--env-file", ""}, out, &errb)
 	assert.Equal(t, exitInterrupted, code, errb.String())
 	assert.Equal(t, "[]\n", out.String())
@@ -204,7 +205,7 @@ func TestSpecKeyNotSentToADotenvDeployment(t *testing.T) {
 	env := filepath.Join(t.TempDir(), ".env.local")
 	require.NoError(t, os.WriteFile(env, []byte("CONVEX_URL="+srv.URL()+"\n"), 0o600))
 
-	var o, e syncBuffer
+	var o, e syncbuf.Buffer
 	code := run([]string{"run", "messages:list", "--env-file", env}, &o, &e)
 	require.Equal(t, exitOK, code, e.String())
 	assert.Contains(t, e.String(), "not sending $CONVEX_DEPLOY_KEY to "+srv.URL()+", which CONVEX_URL names ("+env+")")

@@ -21,6 +21,7 @@ import (
 	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client/convextest"
 	"github.com/goconvex/convex/internal/authstack"
+	"github.com/goconvex/convex/internal/syncbuf"
 )
 
 // deploymentT is a second Convex deployment (accepting the stack's tokens)
@@ -165,7 +166,7 @@ func TestCLIDotEnvDeploymentTrusted(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() { done <- runCtx(ctx, []string{"watch", "users:viewer", "--env-file", envFile}, &out, &errb) }()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "demo@example.com") }, 10*time.Second, 10*time.Millisecond, errb.String())

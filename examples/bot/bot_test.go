@@ -20,26 +20,10 @@ import (
 	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/authstack"
 	"github.com/goconvex/convex/internal/chat/chatapi"
+	"github.com/goconvex/convex/internal/syncbuf"
 )
 
 var ada = authkittest.User{ID: "user_01ADA0000000000000000000000", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Password: "pw"}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func bodies(t *testing.T, cx *convextest.Server) []chatapi.MessagesListResultItem {
 	var out []chatapi.MessagesListResultItem
@@ -76,7 +60,7 @@ func answered(t *testing.T, cx *convextest.Server, body string) bool {
 
 // waitWatching waits until the bot has its first result, the history: a
 // message sent after that is new to it.
-func waitWatching(t *testing.T, logs *lockedBuffer) {
+func waitWatching(t *testing.T, logs *syncbuf.Buffer) {
 	t.Helper()
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "bot: watching") }, 20*time.Second, 10*time.Millisecond, logs.String())
 }
@@ -97,9 +81,9 @@ func userClient(t *testing.T, ak *authkittest.Server, cx *convextest.Server, use
 	return c
 }
 
-func startBot(t *testing.T, args ...string) (stop func() int, logs *lockedBuffer) {
+func startBot(t *testing.T, args ...string) (stop func() int, logs *syncbuf.Buffer) {
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &lockedBuffer{}
+	logs = &syncbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, append(args, "--env-file", filepath.Join(t.TempDir(), "none")), logs) }()
 	var once sync.Once

@@ -1,7 +1,8 @@
-// Package logging is the logger seam the client and authkit share. Neither
-// imports log/slog: in a WebAssembly build that package's default handler
-// adds encoding/json and time formatting to the binary. Their Logger is
-// this interface, which *slog.Logger satisfies.
+// Package logging is the interface the client logs through, which
+// *slog.Logger satisfies. client.WithLogger takes a *slog.Logger natively;
+// the client's core and its GOOS=js build do not import log/slog, whose
+// default handler would add over 100 KB of gzip (encoding/json and time
+// formatting among it) to the wasm binary.
 package logging
 
 import "reflect"

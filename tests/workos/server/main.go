@@ -8,6 +8,7 @@
 //	POST /fault  {"route", "status", "body", "retryAfterMs", "latencyMs", "times"}
 //	POST /clear  removes every fault
 //	GET  /requests?route=…  -> {"count": n}
+//	GET  /email-code?user=…  -> {"code": the email verification code last "sent"}
 //
 // On start it prints one JSON line: {"url", "clientId", "apiKey",
 // "issuer", "jwksUrl", "redirectUri", "control"}. It exits when stdin
@@ -52,6 +53,19 @@ var users = []authkittest.User{
 			{OrganizationID: "org_01HRDMC6CM357W30QMHMQ96NAV", Role: "member", Permissions: []string{"posts:read"}},
 		},
 	},
+	// The pending steps (authkittest's pending.go): organization
+	// selection, an MFA challenge, an MFA enrollment, an email to verify.
+	{
+		ID: "user_01HBEQKA6K4QJAS93VPE39W4OL", Email: "olga@example.com", Password: "two-orgs",
+		RequireOrganizationSelection: true,
+		Memberships: []authkittest.Membership{
+			{OrganizationID: "org_01HRDMC6CM357W30QMHMQ96Q0S", OrganizationName: "Analytical Engines", Role: "admin"},
+			{OrganizationID: "org_01HRDMC6CM357W30QMHMQ96NAV", OrganizationName: "Navy"},
+		},
+	},
+	{ID: "user_01HBEQKA6K4QJAS93VPE39W5TM", Email: "tom@example.com", Password: "authenticator", TOTPSecret: "JBSWY3DPEHPK3PXP"},
+	{ID: "user_01HBEQKA6K4QJAS93VPE39W6MI", Email: "mia@example.com", Password: "enroll-me", RequireMFA: true},
+	{ID: "user_01HBEQKA6K4QJAS93VPE39W7EV", Email: "eve@example.com", Password: "verify-me", UnverifiedEmail: true},
 }
 
 func main() {
@@ -109,6 +123,9 @@ func run() error {
 	})
 	mux.HandleFunc("GET /requests", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, map[string]any{"count": srv.Requests(r.URL.Query().Get("route"))})
+	})
+	mux.HandleFunc("GET /email-code", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, map[string]any{"code": srv.EmailVerificationCode(r.URL.Query().Get("user"))})
 	})
 	ctrl := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = ctrl.Serve(ln) }()

@@ -15,6 +15,12 @@
 // is what a browser's Convex client fetches tokens from, so no refresh
 // token ever reaches the browser.
 //
+// A sign-in that WorkOS answers with a step still to do (choose an
+// organization, an MFA code, an emailed code) is kept in a sealed
+// short-lived cookie and shown as a page, Config.PendingStepHandler's or a
+// default one, whose same-origin form posts back to the callback, which
+// finishes the sign-in (CallbackHandler).
+//
 // docs/auth.md ("Middleware") describes the cookie and the flows, with
 // their sources. Nothing in this package logs a token.
 package middleware

@@ -19,7 +19,7 @@ import (
 //
 //	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 //	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
-//	mux.Handle("GET /callback", m.CallbackHandler())   // the RedirectURI's path
+//	mux.Handle("/callback", m.CallbackHandler())       // the RedirectURI's path: GET, and POST for pending steps
 //	mux.Handle("POST /auth/sign-out", m.SignOutHandler()) // a same-origin form
 //	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 //	mux.Handle("GET /auth/session", m.SessionHandler())
@@ -117,8 +117,32 @@ func (m *Middleware) SignUpHandler() http.Handler {
 // redirects to the sign-in's returnPathname. Failures answer 400 (bad or
 // mismatched parameters, a refused code) or 502 (WorkOS unreachable) with a
 // JSON error, and always delete the PKCE cookie.
+//
+// When WorkOS answers the exchange with a step still to do (choose an
+// organization, an MFA code, an emailed code: workos.ErrPendingStep), the
+// step is sealed in a cookie (PendingCookieName, PendingStepTTL) and shown
+// by Config.PendingStepHandler, or a default page; its form posts back to
+// the callback (mount it for GET and POST), which finishes the sign-in
+// (workos.CompleteOrganizationSelection, CompleteMFA,
+// CompleteEmailVerification; for MFA it first starts the challenge, or
+// enrolls a TOTP factor whose key the page shows), shows the next step, or
+// the same one again after a wrong code. The POST is accepted only from
+// the app's own pages (Sec-Fetch-Site and Origin, as SignOutHandler) with
+// the cookie's nonce; the pending token never leaves the sealed cookie.
+// Finishing a step needs Config.WorkOS.APIKey (400 pending_step_unsupported
+// without it).
 func (m *Middleware) CallbackHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+		case http.MethodPost:
+			m.finishPending(w, r)
+			return
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "The callback takes GET, and POST for a sign-in step.")
+			return
+		}
 		q := r.URL.Query()
 		defer noStore(w)
 		fail := func(status int, code, msg string) {
@@ -153,6 +177,11 @@ func (m *Middleware) CallbackHandler() http.Handler {
 			return
 		}
 		resp, err := workos.ExchangeCode(r.Context(), m.cfg.WorkOS, code, st.CodeVerifier)
+		if errors.Is(err, workos.ErrPendingStep) {
+			m.jar.deletePKCE(w, r)
+			m.startPending(w, r, err, st.ReturnPathname)
+			return
+		}
 		if err != nil {
 			if ae, ok := errors.AsType[*workos.APIError](err); ok && !ae.Transient() {
 				fail(http.StatusBadRequest, "code_exchange_failed", "WorkOS refused the code ("+truncate(ae.Code, 64)+").")
@@ -162,27 +191,33 @@ func (m *Middleware) CallbackHandler() http.Handler {
 			return
 		}
 		m.jar.deletePKCE(w, r)
-		sc := &sessionCookie{
-			AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken,
-			User: toCookieUser(resp.User), Impersonator: resp.Impersonator,
-			AuthenticationMethod: resp.AuthenticationMethod,
-		}
-		if err := m.jar.setSession(w, sc); err != nil {
-			fail(http.StatusInternalServerError, "server_error", "Could not save the session.")
-			return
-		}
-		// Checked again: a state sealed by another app sharing the password
-		// (authkit-nextjs) may carry any returnPathname.
-		to := localPath(st.ReturnPathname)
-		if to == "" {
-			to = localPath(m.cfg.ReturnPathname)
-		}
-		if to == "" {
-			to = "/"
-		}
-		m.debug("signed in")
-		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+		m.signedIn(w, r, resp, st.ReturnPathname, http.StatusTemporaryRedirect)
 	})
+}
+
+// signedIn sets the session cookie of a finished sign-in and redirects to
+// returnPathname with status.
+func (m *Middleware) signedIn(w http.ResponseWriter, r *http.Request, resp *workos.StoredSession, returnPathname string, status int) {
+	sc := &sessionCookie{
+		AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken,
+		User: toCookieUser(resp.User), Impersonator: resp.Impersonator,
+		AuthenticationMethod: resp.AuthenticationMethod,
+	}
+	if err := m.jar.setSession(w, sc); err != nil {
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "Could not save the session.")
+		return
+	}
+	// Checked again: a state sealed by another app sharing the password
+	// (authkit-nextjs) may carry any returnPathname.
+	to := localPath(returnPathname)
+	if to == "" {
+		to = localPath(m.cfg.ReturnPathname)
+	}
+	if to == "" {
+		to = "/"
+	}
+	m.debug("signed in")
+	http.Redirect(w, r, to, status)
 }
 
 func truncate(s string, n int) string {

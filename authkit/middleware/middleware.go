@@ -88,6 +88,14 @@ type Config struct {
 	// a key set that cannot be fetched is logged at WARN and answered 503.
 	Verifier *customjwt.Verifier
 
+	// PendingStepHandler shows a sign-in that WorkOS answered with a step
+	// still to do (choose an organization, an MFA code, an emailed code):
+	// it renders a page whose form posts to step.Action (see PendingStep
+	// for its fields). nil: a plain default page. The callback keeps the
+	// step in a sealed cookie and finishes it (CallbackHandler), which
+	// needs WorkOS.APIKey.
+	PendingStepHandler func(w http.ResponseWriter, r *http.Request, step *PendingStep)
+
 	// Debug logs each decision (never a token) at Info level instead of
 	// Debug.
 	Debug bool

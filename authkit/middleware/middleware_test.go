@@ -86,7 +86,7 @@ func newMwWeb(t *testing.T, akOpts []authkittest.Option, mod ...func(*middleware
 	mux := http.NewServeMux()
 	mux.Handle("GET /auth/sign-in", m.SignInHandler())
 	mux.Handle("GET /auth/sign-up", m.SignUpHandler())
-	mux.Handle("GET /callback", m.CallbackHandler())
+	mux.Handle("/callback", m.CallbackHandler())
 	mux.Handle("/auth/sign-out", m.SignOutHandler())
 	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 	mux.Handle("GET /auth/session", m.SessionHandler())

@@ -162,6 +162,7 @@ func run(ctx context.Context, o options) error {
 	mux.Handle("GET /auth/token", m.AccessTokenHandler())
 	mux.Handle("GET /auth/session", m.SessionHandler())
 	mux.Handle("GET "+redirect.Path, m.CallbackHandler())
+	mux.Handle("POST "+redirect.Path, m.CallbackHandler()) // the form of a sign-in step (organization, MFA, email code)
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")

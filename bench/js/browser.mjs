@@ -127,7 +127,10 @@ async function pair(side, cond, withRounds, trace = false) {
 // One untimed pair first (the disk cache of the browser's own files).
 await pair("go", conditions[0], false);
 results.length = 0;
+const started = Date.now();
 for (let i = 0; i < loads; i++) {
+  // (A line that is not a result: the driver shows it as progress.)
+  console.log(`B5 browser: pair ${i + 1} of ${loads} for each page and network, ${Math.round((Date.now() - started) / 1000)} s in`);
   const conds = i % 2 === 0 ? conditions : [...conditions].reverse();
   for (const [k, cond] of conds.entries()) {
     const sides = cond.rtt === 0 ? ["go", "js", "golate", "floor"] : ["go", "js", "golate"];

@@ -115,12 +115,20 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 		Loads    []b5Load
 		Probe    struct{ Cold, Warm *b5Trace }
 	}
-	err = d.once(jsSide, "browser", map[string]any{
+	// One process for the whole row, which launches Chromium some hundred
+	// times: allow it an hour (d.once allows five minutes).
+	p, err := d.start(jsSide, "browser", map[string]any{
 		"root": d.root, "web": web, "base": "http://" + ln.Addr().String(), "deployment": d.srv.URL(),
 		"conditions": conds, "wasm": wasm, "floorWasm": floor, "loads": loads, "rounds": rounds,
 		"warmWait": d.warmWait.Milliseconds(),
-	}, &res)
+	})
 	if err != nil {
+		return err
+	}
+	if err := p.next(&res, time.Hour); err != nil {
+		return err
+	}
+	if err := p.wait(); err != nil {
 		return err
 	}
 

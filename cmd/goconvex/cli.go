@@ -64,6 +64,11 @@ with CONVEX_DEPLOY_KEY or CONVEX_ADMIN_KEY (or --admin-key) they fetch it
 and cache it per deployment in the config directory; --spec FILE reads one
 (npx convex function-spec > FILE); --kind overrides. Calls run as you.
 
+When WorkOS asks for one more step before it signs you in (choose an
+organization, an authenticator app code, a code emailed to you), login
+asks on the terminal and reads the answer from standard input; finishing
+such a step needs the environment's API key (--api-key, WORKOS_API_KEY).
+
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not signed in, 4 doctor found
 problems, 130 interrupted.
 `

@@ -48,6 +48,9 @@ func cmdLogin(a *app, fs *flag.FlagSet, args []string) error {
 		stored, err = workos.SignInWithBrowser(ctx, a.cfg.Config, opts)
 		stop()
 	}
+	if errors.Is(err, workos.ErrPendingStep) {
+		stored, err = a.finishPending(ctx, err) // an organization, an MFA or emailed code, on stdin
+	}
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,11 @@
 //
 // Browser sign-in listens on http://127.0.0.1:<port>/callback: allowlist
 // that redirect URI in the WorkOS dashboard and pin the port with --port.
+// When WorkOS asks for one more step before it signs the user in (choose
+// an organization, an authenticator app code, the code emailed to the
+// user), login asks for it on stderr and reads the answer from standard
+// input; finishing such a step needs the environment's API key (--api-key
+// or WORKOS_API_KEY).
 //
 // Exit codes: 0 success; 1 failure; 2 usage error; 3 not signed in;
 // 4 doctor found problems; 130 interrupted.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/convextest"
-	"github.com/goconvex/convex/internal/hooks"
 )
 
 // counterServer is a deployment with one counter: count:get reads it and
@@ -146,7 +145,7 @@ func TestOnUpdateCoalesces(t *testing.T) {
 		require.NoError(t, c.Mutation(ctx, "count:bump", nil, nil))
 	}
 	close(release)
-	require.NoError(t, hooks.ClientWaitForCallbacks(c, ctx))
+	require.NoError(t, waitForCallbacks(c, ctx))
 	mu.Lock()
 	defer mu.Unlock()
 	require.Equal(t, []float64{0, n}, seen, fmt.Sprintf("%d calls", len(seen)))

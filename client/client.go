@@ -197,9 +197,7 @@ func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args 
 }
 
 func init() {
-	hooks.ClientWaitForCallbacks = func(c any, ctx context.Context) error {
-		return c.(*Client).waitForCallbacks(ctx)
-	}
+	hooks.ClientWaitForCallbacks = (*Client).waitForCallbacks
 }
 
 // waitForCallbacks waits until every callback the client had scheduled when

@@ -24,7 +24,6 @@ import (
 	"github.com/goconvex/convex/client/values"
 	"github.com/goconvex/convex/customjwt"
 	"github.com/goconvex/convex/internal/chat"
-	"github.com/goconvex/convex/internal/hooks"
 )
 
 // These tests run the client against convextest, the in-memory deployment
@@ -201,8 +200,8 @@ func TestManyConcurrentMutations(t *testing.T) {
 }
 
 // TestWaitForCallbacks: once Mutation has returned, the wasm binding's
-// hooks.ClientWaitForCallbacks returns only after a (slow) OnUpdate callback
-// has seen the mutation's write.
+// waitForCallbacks returns only after a (slow) OnUpdate callback has seen
+// the mutation's write.
 func TestWaitForCallbacks(t *testing.T) {
 	srv := convextest.NewServer()
 	t.Cleanup(srv.Close)
@@ -234,14 +233,14 @@ func TestWaitForCallbacks(t *testing.T) {
 	<-first
 	for i := range 3 {
 		require.NoError(t, c.Mutation(ctx, "bump:one", client.Args{"i": i}, nil))
-		require.NoError(t, hooks.ClientWaitForCallbacks(c, ctx))
+		require.NoError(t, waitForCallbacks(c, ctx))
 		mu.Lock()
 		last := seen[len(seen)-1]
 		mu.Unlock()
 		require.Equal(t, float64(i+1), last, "the callback saw mutation %d", i)
 	}
 	require.NoError(t, c.Close())
-	require.ErrorIs(t, hooks.ClientWaitForCallbacks(c, ctx), client.ErrClosed)
+	require.ErrorIs(t, waitForCallbacks(c, ctx), client.ErrClosed)
 }
 
 // TestLargeResultsAndChunks: a result above the server's chunk threshold

@@ -16,8 +16,6 @@ import (
 type Option func(*options)
 
 type options struct {
-	forHTTP       bool   // set by NewHTTPClient before the options apply
-	misapplied    string // the first option given to the one it does not apply to
 	logger        logging.Logger
 	skipURLCheck  bool
 	allowInsecure bool
@@ -37,16 +35,6 @@ func defaultOptions() options {
 		inactivityThreshold: 60 * time.Second,
 		dialTimeout:         30 * time.Second,
 	}
-}
-
-// apply applies opts, and fails for one that does not apply to a Client
-// (forHTTP false) or to an HTTPClient (forHTTP true).
-func (o *options) apply(forHTTP bool, opts []Option) error {
-	o.forHTTP = forHTTP
-	for _, opt := range opts {
-		opt(o)
-	}
-	return o.misappliedError()
 }
 
 // WithSkipDeploymentURLCheck skips the checks on the deployment address (as

@@ -9,9 +9,14 @@ import "github.com/goconvex/convex/internal/logging"
 // HTTPClient, every option given applies to the Client.
 type httpOptions struct{}
 
-func (o *options) only(forHTTP bool, _ string) bool { return !forHTTP }
+func (o *options) apply(_ bool, opts []Option) error {
+	for _, opt := range opts {
+		opt(o)
+	}
+	return nil
+}
 
-func (o *options) misappliedError() error { return nil }
+func (o *options) only(forHTTP bool, _ string) bool { return !forHTTP }
 
 // WithLogger sets where the client logs, as the native build's WithLogger
 // does. Under GOOS=js it takes any logger with the Debug, Info, Warn and

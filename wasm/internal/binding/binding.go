@@ -327,8 +327,9 @@ func (h *handle) call(args []Value, kind client.FunctionKind) (any, error) {
 		err = h.c.Mutation(ctx, name, raw, &out)
 		if onSettled := optArg(args, 2); onSettled.Type() == safejs.TypeFunction {
 			// The results of the reflecting transition are queued by now;
-			// the settlement goes behind them, in the same flush.
-			if hooks.ClientWaitForCallbacks(h.c, ctx) == nil {
+			// the settlement goes behind them, in the same flush. (The
+			// client's waitForCallbacks, unexported, through package hooks.)
+			if wait := hooks.ClientWaitForCallbacks.(func(*client.Client, context.Context) error); wait(h.c, ctx) == nil {
 				enqueue(delivery{h: h, settled: onSettled})
 			}
 		}

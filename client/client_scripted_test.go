@@ -274,7 +274,7 @@ func TestCloseReleasesEverything(t *testing.T) {
 	// Poll by hand: require.Eventually runs its condition on a goroutine of
 	// its own, which would count.
 	after := runtime.NumGoroutine()
-	for deadline := time.Now().Add(5 * time.Second); after > before && time.Now().Before(deadline); after = runtime.NumGoroutine() {
+	for deadline := time.Now().Add(30 * time.Second); after > before && time.Now().Before(deadline); after = runtime.NumGoroutine() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	require.LessOrEqual(t, after, before, "goroutines left after Close")

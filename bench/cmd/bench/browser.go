@@ -200,7 +200,7 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 		}
 	}
 
-	rw.timed += fmt.Sprintf("\n\nIn the browser (%s, headless, driven by playwright-core): two pages built by bench/js/browser.mjs "+
+	rw.timed += fmt.Sprintf("\n\nIn the browser (%s, headless, driven by playwright-core): pages built by bench/js/browser.mjs "+
 		"(esbuild, minified), one with `ConvexWasmClient` (the Go client in wasm, goconvex.wasm fetched beside the page) "+
 		"and one with the official `ConvexClient`, served uncompressed over loopback by the driver; a third page has "+
 		"`ConvexWasmClient` with `preconnect: false`, which leaves opening the WebSocket to the Go client once it "+
@@ -222,7 +222,7 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 		"An empty page is loaded first in each browser, so its start-up is not the page's. On the loopback cold load "+
 		"the bench then bumps the data %d times through the HTTP API (`%s`) and the page records the WebSocket "+
 		"`message` event (a listener added to every WebSocket before the client's handler) and the moment the new "+
-		"value is in the DOM: **render latency** is the difference (median per load). A third page is a reference for "+
+		"value is in the DOM: **render latency** is the difference (median per load). A fourth page is a reference for "+
 		"what any Go wasm costs before client code runs: bench/cmd/wasmfloor (a main that only calls back into the "+
 		"page), started the same way with Go's wasm_exec.js and `WebAssembly.instantiateStreaming`.\n\n"+
 		"One untimed pair first, then %d pairs per page and network, the networks and the pages alternating in order; "+
@@ -279,6 +279,35 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 			}
 		}
 	}
+	// The critical path in words: what the Go page waits for while the
+	// official client is already done.
+	b.WriteString("\nReading the cold loads (medians):\n\n")
+	medOf := func(side, cond, temp, key string) float64 {
+		return median(sel(side, cond, temp, func(l b5Load) (float64, bool) { x, ok := l.Marks[key]; return x, ok }))
+	}
+	for _, c := range conds {
+		var before, n int
+		for _, l := range res.Loads {
+			if l.Side == "go" && l.Cond == c.Name {
+				n++
+				if o, ok := l.Marks["wsOpen"]; ok && o <= l.Marks["goMain"] {
+					before++
+				}
+			}
+		}
+		fmt.Fprintf(&b, "- %s: the official client has its first result at %s ms. The Go page has its wasm compiled and "+
+			"instantiated at %s ms and Go's main running at %s ms; it sends its ModifyQuerySet at %s ms (%s ms without the "+
+			"early socket) and has its first result at %s ms. The early socket was open before Go's main ran in %d of %d Go loads.\n",
+			c.Name, fmtNum(medOf("js", c.Name, "cold", "dom")), fmtNum(medOf("go", c.Name, "cold", "wasmCompiled")),
+			fmtNum(medOf("go", c.Name, "cold", "goMain")), fmtNum(medOf("go", c.Name, "cold", "querySetSent")),
+			fmtNum(medOf("golate", c.Name, "cold", "querySetSent")), fmtNum(medOf("go", c.Name, "cold", "dom")), before, n)
+	}
+	if f := sel("floor", conds[0].Name, "cold", first); len(f) > 0 {
+		fmt.Fprintf(&b, "- the smallest Go wasm runs its main at %s ms after navigation start (cold, loopback): what any Go "+
+			"program pays before its first line, against the official client's whole first result at %s ms.\n",
+			fmtNum(median(f)), fmtNum(medOf("js", conds[0].Name, "cold", "dom")))
+	}
+
 	// Did the warm loads use the caches?
 	var warmCached, warm int
 	for _, l := range res.Loads {

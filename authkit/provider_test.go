@@ -74,7 +74,7 @@ func TestProviderCachesAndSharesFetches(t *testing.T) {
 	mint := minter(c.Now, time.Minute)
 	src := &fakeSource{gate: make(chan struct{})}
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
-	p := newProvider(src, ProviderConfig{}, c.hooks())
+	p := newProvider(src, ProviderConfig{}, clockHooks(c))
 
 	const n = 20
 	var wg sync.WaitGroup
@@ -121,7 +121,7 @@ func TestProviderKeepsLastGoodThroughTransientFailures(t *testing.T) {
 	src := &fakeSource{}
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
 	var signedOutCalls atomic.Int32
-	p := newProvider(src, ProviderConfig{OnSignedOut: func(error) { signedOutCalls.Add(1) }}, c.hooks())
+	p := newProvider(src, ProviderConfig{OnSignedOut: func(error) { signedOutCalls.Add(1) }}, clockHooks(c))
 	ctx := context.Background()
 	good, err := p.FetchToken(ctx, false)
 	require.NoError(t, err)
@@ -165,7 +165,7 @@ func TestProviderForcedNeverReturnsRejected(t *testing.T) {
 	first := mint()
 	src := &fakeSource{}
 	src.set(func(int, bool) (*Token, error) { return first, nil })
-	p := newProvider(src, ProviderConfig{}, c.hooks())
+	p := newProvider(src, ProviderConfig{}, clockHooks(c))
 	ctx := context.Background()
 	tok, err := p.FetchToken(ctx, false)
 	require.NoError(t, err)
@@ -207,7 +207,7 @@ func TestProviderStates(t *testing.T) {
 	var seen []ProviderState
 	var outErrs []error
 	p := newProvider(src, ProviderConfig{OnSignedOut: func(err error) { mu.Lock(); outErrs = append(outErrs, err); mu.Unlock() }},
-		c.hooks(withBackoff()))
+		clockHooks(c, withBackoff()))
 	stop := p.Watch(func(st ProviderState) { mu.Lock(); seen = append(seen, st); mu.Unlock() })
 	defer stop()
 	ctx := context.Background()
@@ -287,7 +287,7 @@ func TestProviderContextCancel(t *testing.T) {
 	mint := minter(c.Now, time.Minute)
 	src := &fakeSource{gate: make(chan struct{})}
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
-	p := newProvider(src, ProviderConfig{}, c.hooks())
+	p := newProvider(src, ProviderConfig{}, clockHooks(c))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := p.FetchToken(ctx, false)
@@ -308,7 +308,7 @@ func TestProviderProactiveRefresh(t *testing.T) {
 	mint := minter(c.Now, time.Minute) // buffer 10 s
 	src := &fakeSource{}
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
-	p := newProvider(src, ProviderConfig{ProactiveRefresh: true}, c.hooks(withBackoff(), withoutJitter))
+	p := newProvider(src, ProviderConfig{ProactiveRefresh: true}, clockHooks(c, withBackoff(), withoutJitter))
 	defer p.Close()
 	settled := func(calls int) {
 		t.Helper()
@@ -356,7 +356,7 @@ func TestProviderProactiveIdleWhenSignedOut(t *testing.T) {
 	c := newFakeClock(false)
 	src := &fakeSource{}
 	src.set(func(int, bool) (*Token, error) { return nil, &SignedOutError{} })
-	p := newProvider(src, ProviderConfig{ProactiveRefresh: true}, c.hooks())
+	p := newProvider(src, ProviderConfig{ProactiveRefresh: true}, clockHooks(c))
 	require.Eventually(t, func() bool { return src.Calls() == 1 }, 5*time.Second, time.Millisecond)
 	c.Advance(time.Hour)
 	assert.Equal(t, 1, src.Calls())
@@ -412,7 +412,7 @@ func TestProviderWatchReentrant(t *testing.T) {
 	mint := minter(c.Now, time.Minute)
 	src := &fakeSource{}
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
-	p := newProvider(src, ProviderConfig{}, c.hooks(withBackoff()))
+	p := newProvider(src, ProviderConfig{}, clockHooks(c, withBackoff()))
 	var mu sync.Mutex
 	var seen []ProviderState
 	snapshot := func() []ProviderState {

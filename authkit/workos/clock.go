@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/goconvex/convex/authkit"
+	"github.com/goconvex/convex/internal/ctxsleep"
 )
 
 // clock is how the package reads and waits on time: time.Now and a timer,
@@ -19,19 +20,7 @@ type clock struct {
 var realClock = clock{now: time.Now, sleep: sleepCtx}
 
 // sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+var sleepCtx = ctxsleep.Sleep
 
 // fitsDeadline reports whether waiting d leaves ctx's deadline, if any,
 // in the future. Context deadlines are on the real clock, so this one

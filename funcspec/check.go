@@ -443,61 +443,35 @@ func expForm(digits string, point int) string {
 // \0 escaped, other control characters, invisible format characters and
 // combining marks as \u{hex}.
 func rustDebugString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case 0:
-			b.WriteString(`\0`)
-		default:
-			if !unicode.IsGraphic(r) || unicode.In(r, unicode.Mn, unicode.Me) {
-				fmt.Fprintf(&b, `\u{%x}`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return quoteString(s, rustEscapes, func(r rune) bool {
+		return !unicode.IsGraphic(r) || unicode.In(r, unicode.Mn, unicode.Me)
+	}, `\u{%x}`)
 }
 
 // serdeJSONString quotes s as serde_json does: \" \\ and the short
 // escapes, other control characters as \u00xx, the rest as is.
 func serdeJSONString(s string) string {
+	return quoteString(s, serdeEscapes, func(r rune) bool { return r < 0x20 }, `\u%04x`)
+}
+
+var (
+	rustEscapes  = map[rune]string{'"': `\"`, '\\': `\\`, '\n': `\n`, '\r': `\r`, '\t': `\t`, 0: `\0`}
+	serdeEscapes = map[rune]string{'"': `\"`, '\\': `\\`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`}
+)
+
+// quoteString puts s in double quotes, writing a rune of short as its
+// escape, another rune for which hex is true in hexForm (a format of its
+// code point), and the rest as is.
+func quoteString(s string, short map[rune]string, hex func(rune) bool, hexForm string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
+		if e, ok := short[r]; ok {
+			b.WriteString(e)
+		} else if hex(r) {
+			fmt.Fprintf(&b, hexForm, r)
+		} else {
+			b.WriteRune(r)
 		}
 	}
 	b.WriteByte('"')

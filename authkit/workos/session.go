@@ -145,19 +145,8 @@ func (s *Session) Token(ctx context.Context, forceRefresh bool) (*authkit.Token,
 		if f == nil {
 			f = s.startFlight(ctx, forceRefresh, rejected, "")
 		}
-		f.waiters++
-		s.mu.Unlock()
-
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			s.mu.Lock()
-			if f.waiters--; f.waiters == 0 {
-				f.abandoned = true
-				f.cancel()
-			}
-			s.mu.Unlock()
-			return s.fallback(forceRefresh, transient(ctx.Err()))
+		if err := s.join(ctx, f); err != nil {
+			return s.fallback(forceRefresh, transient(err))
 		}
 
 		if f.err == nil {
@@ -195,6 +184,27 @@ func (s *Session) fallback(forced bool, err error) (*authkit.Token, error) {
 
 // startFlight starts a refresh on its own goroutine, into org when it is
 // not empty (a switch). s.mu is held.
+// join waits for flight f as one of its waiters. s.mu is held on entry and
+// not on return. When ctx ends first it leaves f, cancelling the refresh if
+// no one else waits for it (abandoned: it may still persist a rotation),
+// and returns ctx.Err().
+func (s *Session) join(ctx context.Context, f *sessionFlight) error {
+	f.waiters++
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			f.abandoned = true
+			f.cancel()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
 func (s *Session) startFlight(ctx context.Context, forced bool, rejected, org string) *sessionFlight {
 	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f := &sessionFlight{done: make(chan struct{}), forced: forced, rejected: rejected, org: org, cancel: cancel}

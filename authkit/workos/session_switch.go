@@ -43,18 +43,8 @@ func (s *Session) SwitchOrganization(ctx context.Context, organizationID string)
 		rejected = s.cur.AccessToken
 	}
 	f := s.startFlight(ctx, true, rejected, organizationID)
-	f.waiters++
-	s.mu.Unlock()
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		s.mu.Lock()
-		if f.waiters--; f.waiters == 0 {
-			f.abandoned = true
-			f.cancel()
-		}
-		s.mu.Unlock()
-		return nil, transient(ctx.Err())
+	if err := s.join(ctx, f); err != nil {
+		return nil, transient(err)
 	}
 	if f.err != nil {
 		return nil, f.err

@@ -83,7 +83,7 @@ func (s *scriptedServer) accept() *scriptedConn {
 	select {
 	case c := <-s.conns:
 		return c
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		s.t.Fatal("the client did not connect")
 		return nil
 	}
@@ -98,7 +98,7 @@ func (c *scriptedConn) read() string {
 			c.t.Fatal("the socket closed while a frame was expected")
 		}
 		return f
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		c.t.Fatal("no frame from the client")
 		return ""
 	}
@@ -124,7 +124,7 @@ func (c *scriptedConn) close(code websocket.StatusCode, reason string) {
 // waitClosed waits until the client closed the socket.
 func (c *scriptedConn) waitClosed() {
 	c.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case _, ok := <-c.frames:

@@ -22,7 +22,7 @@ import (
 )
 
 // waitTimeout bounds every wait in these tests; nothing should come close.
-const waitTimeout = 10 * time.Second
+const waitTimeout = 30 * time.Second
 
 // wsClient is a raw protocol client. Like the JS client it checks that
 // every Transition starts at the version the previous one ended at.

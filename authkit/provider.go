@@ -51,7 +51,7 @@ type Provider struct {
 	lastGood   *Token
 	lastServed string // the access token last returned by FetchToken
 	state      ProviderState
-	latched    bool // SetSignedOut(true): signed out until SetSignedOut(false)
+	latched    bool // SignOut: signed out until Resume
 	flight     *providerFlight
 	watchers   map[int]*watcher
 	nextID     int
@@ -332,17 +332,18 @@ func (p *Provider) fetchWithRetry(ctx context.Context, f *providerFlight) (*Toke
 }
 
 // SignOut drops the token and reports the user as signed out until
-// SetSignedOut(false): FetchToken returns an error matching ErrSignedOut
-// without asking the source. It does not end the session at the source
-// (call Session.SignOut, or authkit-js's signOut, for that).
-func (p *Provider) SignOut() { p.SetSignedOut(true) }
+// Resume: FetchToken returns an error matching ErrSignedOut without asking
+// the source. It does not end the session at the source (call
+// workos.Session.SignOut, or authkit-js's signOut, for that).
+func (p *Provider) SignOut() { p.setSignedOut(true) }
 
-// SetSignedOut tells the Provider what the application knows about the
-// session, for browsers where authkit-react's user says it: true is
-// SignOut; false lifts a SignOut, and when the Provider had settled on
-// "signed out" it becomes loading again until the next fetch (which the
-// proactive loop, when on, starts at once).
-func (p *Provider) SetSignedOut(signedOut bool) {
+// Resume lifts a SignOut, for when the user signed in again at the source
+// (in a browser, authkit-react reporting a user): a Provider that had
+// settled on "signed out" is loading again until its next fetch, which the
+// proactive loop, when on, starts at once.
+func (p *Provider) Resume() { p.setSignedOut(false) }
+
+func (p *Provider) setSignedOut(signedOut bool) {
 	p.mu.Lock()
 	if signedOut {
 		p.latched = true

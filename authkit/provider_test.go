@@ -255,7 +255,7 @@ func TestProviderStates(t *testing.T) {
 	mu.Unlock()
 
 	// The application says the user is back: loading until a fetch settles.
-	p.SetSignedOut(false)
+	p.Resume()
 	wait(ProviderState{IsLoading: true})
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
 	_, err = p.FetchToken(ctx, false)
@@ -365,7 +365,7 @@ func TestProviderProactiveIdleWhenSignedOut(t *testing.T) {
 	// The app signs in again: the loop fetches at once.
 	mint := minter(c.Now, time.Minute)
 	src.set(func(int, bool) (*Token, error) { return mint(), nil })
-	p.SetSignedOut(false)
+	p.Resume()
 	require.Eventually(t, func() bool { return p.State().IsAuthenticated }, 5*time.Second, time.Millisecond)
 	require.NoError(t, p.Close())
 }
@@ -445,6 +445,6 @@ func TestProviderWatchReentrant(t *testing.T) {
 
 	// A stopped watcher hears nothing more.
 	stop()
-	p.SetSignedOut(false)
+	p.Resume()
 	assert.Len(t, snapshot(), 4)
 }

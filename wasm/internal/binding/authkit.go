@@ -73,10 +73,11 @@ func (m *authKitMode) apply(st Value) {
 	if !changed {
 		return
 	}
-	m.p.SetSignedOut(signedOut)
 	if signedOut {
+		m.p.SignOut()
 		m.h.c.ClearAuth()
 	} else {
+		m.p.Resume()
 		m.h.c.SetAuth(m.p)
 	}
 }

@@ -49,10 +49,16 @@ func dial(t *testing.T, srv *Server) *wsClient {
 
 func tryDial(t *testing.T, url string) (*wsClient, error) {
 	t.Helper()
+	return dialPath(t, url, "/api/1.48.0/sync", http.Header{"Origin": []string{"http://example.test:5173"}})
+}
+
+// dialPath opens a raw sync socket at url+path with the given headers and
+// reads its frames in the background until it closes.
+func dialPath(t *testing.T, url, path string, header http.Header) (*wsClient, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	wsURL := "ws" + strings.TrimPrefix(url, "http") + "/api/1.48.0/sync"
-	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": []string{"http://example.test:5173"}}})
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+path, &websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
 		return nil, err
 	}

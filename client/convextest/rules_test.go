@@ -382,30 +382,8 @@ func TestBackendRuleRegistration(t *testing.T) {
 // dialAs opens a raw sync socket at path with the given headers.
 func dialAs(t *testing.T, srv *Server, path string, header http.Header) *wsClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL(), "http")+path, &websocket.DialOptions{HTTPHeader: header})
+	c, err := dialPath(t, srv.URL(), path, header)
 	require.NoError(t, err)
-	ws.SetReadLimit(64 << 20)
-	c := &wsClient{t: t, ws: ws, frames: make(chan []byte, 1024), done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		for {
-			_, data, err := ws.Read(context.Background())
-			if err != nil {
-				c.closeMu.Lock()
-				c.closeEr = err
-				c.closeMu.Unlock()
-				close(c.frames)
-				return
-			}
-			c.frames <- data
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ws.CloseNow()
-		<-c.done
-	})
 	return c
 }
 

@@ -245,13 +245,8 @@ func (s Sealer) unseal(sealed string, v any) error {
 		return fmt.Errorf("%w (prefix)", ErrMalformed)
 	}
 	if exp := f[5]; exp != "" {
-		for _, c := range exp {
-			if c < '0' || c > '9' {
-				return fmt.Errorf("%w (expiration)", ErrMalformed)
-			}
-		}
-		ms, err := strconv.ParseInt(exp, 10, 64)
-		if err != nil {
+		ms, ok := parseExpMs(exp)
+		if !ok {
 			return fmt.Errorf("%w (expiration)", ErrMalformed)
 		}
 		if ms <= s.now().UnixMilli()-TimestampSkew.Milliseconds() {
@@ -324,16 +319,22 @@ func Expiry(sealed string) (time.Time, bool) {
 	if len(f) != 8 || f[5] == "" {
 		return time.Time{}, false
 	}
-	for _, c := range f[5] {
-		if c < '0' || c > '9' {
-			return time.Time{}, false
-		}
-	}
-	ms, err := strconv.ParseInt(f[5], 10, 64)
-	if err != nil {
+	ms, ok := parseExpMs(f[5])
+	if !ok {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(ms), true
+}
+
+// parseExpMs reads a seal's expiry field: decimal digits only, in int64.
+func parseExpMs(exp string) (int64, bool) {
+	for _, c := range exp {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	ms, err := strconv.ParseInt(exp, 10, 64)
+	return ms, err == nil
 }
 
 // jsParseIntIs2 reports whether JavaScript's parseInt(s, 10) is 2.

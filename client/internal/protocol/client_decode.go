@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,7 +146,7 @@ func decodeModifyQuerySet(o object) (ClientMessage, error) {
 	for _, item := range items {
 		q, err := decodeModification(item)
 		if err == ErrInvalidArguments {
-			argsErr = cmpOr(argsErr, err)
+			argsErr = cmp.Or(argsErr, err)
 		} else if err != nil {
 			return nil, err
 		}
@@ -154,13 +156,6 @@ func decodeModifyQuerySet(o object) (ClientMessage, error) {
 		return nil, argsErr
 	}
 	return m, nil
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // decodeModification reads one query set modification. An Add's fields
@@ -387,10 +382,7 @@ func parseClientTS(s string) (TS, error) {
 	if len(b) != 8 {
 		return 0, refuse("u64 must be 8 bytes")
 	}
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
+	v := binary.LittleEndian.Uint64(b)
 	if v > 1<<63-1 {
 		return 0, refuse("ts %d too large", v)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goconvex/convex/authkit/workos"
 	"github.com/goconvex/convex/client"
 	"github.com/goconvex/convex/client/values"
 	"github.com/goconvex/convex/funcspec"
@@ -38,12 +39,13 @@ import (
 // deployment again.
 const specCacheTTL = time.Hour
 
-// envConfigDir is the CLI's config directory, as for the session store
-// (authkit's DefaultStorePath reads the same variable).
-const envConfigDir = "GOCONVEX_CONFIG_DIR"
+// envConfigDir is the variable naming the CLI's config directory, the one
+// the session store's workos.DefaultStorePath reads.
+const envConfigDir = workos.EnvStoreDir
 
-// configDir is the CLI's config directory: $GOCONVEX_CONFIG_DIR, or
-// goconvex under the user's config directory.
+// configDir is the CLI's config directory, the session store's
+// (workos.DefaultStorePath): $GOCONVEX_CONFIG_DIR, or goconvex under the
+// user's config directory.
 func configDir() (string, error) {
 	if d := os.Getenv(envConfigDir); d != "" {
 		return d, nil
@@ -304,13 +306,10 @@ func (a *app) specKey(flag string) (string, error) {
 			what = "$" + from
 		}
 		return "", fmt.Errorf("not sending %s to %s, which %s names (%s): pass the deployment with --convex-url or %s in the environment to use the key with it",
-			what, a.cfg.ConvexURL, a.convexURLVar, a.convexURLFile, envConvexURLName)
+			what, a.cfg.ConvexURL, a.convexURLVar, a.convexURLFile, envConvexURL)
 	}
 	return key, nil
 }
-
-// envConvexURLName is the environment variable of the deployment URL.
-const envConvexURLName = "CONVEX_URL"
 
 // call runs function name with args over hc, as the kind --kind gives
 // (flagKind) or the spec says, and decodes the result into out. When the

@@ -53,6 +53,8 @@ import (
 	"fmt"
 	"go/format"
 	"go/token"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -175,7 +177,7 @@ func (g *generator) moduleTree(fns []*fn) *module {
 		for i, x := range m.fns {
 			x.prefix = m.base + fns[i]
 		}
-		for _, c := range sortedKeys(m.children) {
+		for _, c := range slices.Sorted(maps.Keys(m.children)) {
 			child := m.children[c]
 			child.base = m.base + children[c]
 			child.typeName = g.names.unique(child.base + "Module")
@@ -184,15 +186,6 @@ func (g *generator) moduleTree(fns []*fn) *module {
 	}
 	walk(root)
 	return root
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // kindName is how the docs name a function type.
@@ -269,7 +262,7 @@ func (g *generator) file(root *module, nfns int) ([]byte, error) {
 	}
 
 	_, vars := g.fieldNames(root)
-	for _, c := range sortedKeys(root.children) {
+	for _, c := range slices.Sorted(maps.Keys(root.children)) {
 		m := root.children[c]
 		name := vars[c]
 		fmt.Fprintf(&b, "// %s holds the functions of %s.\n", name, g.moduleDesc(m))
@@ -314,7 +307,7 @@ func (g *generator) fieldNames(m *module) (fns []string, children map[string]str
 		fns = append(fns, set.unique(goName(x.f.Name(), "Default")))
 	}
 	children = map[string]string{}
-	for _, c := range sortedKeys(m.children) {
+	for _, c := range slices.Sorted(maps.Keys(m.children)) {
 		children[c] = set.unique(goName(c, "Module"))
 	}
 	return fns, children
@@ -335,7 +328,7 @@ func (g *generator) moduleValue(b *bytes.Buffer, m *module) {
 		_, ctor := refType(x)
 		fmt.Fprintf(b, "%s: %s(%q),\n", fns[i], ctor, x.path)
 	}
-	for _, c := range sortedKeys(m.children) {
+	for _, c := range slices.Sorted(maps.Keys(m.children)) {
 		fmt.Fprintf(b, "%s: ", children[c])
 		g.moduleValue(b, m.children[c])
 		b.WriteString(",\n")
@@ -358,13 +351,13 @@ func (g *generator) moduleTypes(b *bytes.Buffer, m *module) {
 			fmt.Fprintf(b, "// %s is the %s%s %s (export %s of %s).\n", fns[i], vis, kindName(x.f.Type), x.path, x.f.Name(), x.f.Module())
 			fmt.Fprintf(b, "%s %s\n", fns[i], typ)
 		}
-		for _, c := range sortedKeys(m.children) {
+		for _, c := range slices.Sorted(maps.Keys(m.children)) {
 			fmt.Fprintf(b, "// %s holds the functions of %s.\n", children[c], g.moduleDesc(m.children[c]))
 			fmt.Fprintf(b, "%s %s\n", children[c], m.children[c].typeName)
 		}
 		b.WriteString("}\n\n")
 	}
-	for _, c := range sortedKeys(m.children) {
+	for _, c := range slices.Sorted(maps.Keys(m.children)) {
 		g.moduleTypes(b, m.children[c])
 	}
 }

@@ -3,7 +3,9 @@ package funcspec
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,7 +141,7 @@ func (v *Validator) check(value any, tables TableOf) *ValidationError {
 		if !ok {
 			return noMatch()
 		}
-		for _, k := range sortedNames(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if err := v.Keys.check(k, tables); err != nil {
 				return err.within(".keys()")
 			}
@@ -166,7 +168,7 @@ func (v *Validator) check(value any, tables TableOf) *ValidationError {
 				}
 			}
 		}
-		for _, k := range sortedNames(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if !v.hasField(k) {
 				return &ValidationError{
 					msg:  fmt.Sprintf("Object contains extra field `%s` that is not in the validator.\n", k),
@@ -191,15 +193,6 @@ func (v *Validator) check(value any, tables TableOf) *ValidationError {
 func (v *Validator) hasField(name string) bool {
 	i := sort.Search(len(v.Fields), func(i int) bool { return v.Fields[i].Name >= name })
 	return i < len(v.Fields) && v.Fields[i].Name == name
-}
-
-func sortedNames(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // literalEquals compares a value with a literal as ConvexValue's equality
@@ -348,7 +341,7 @@ func writeValue(b *strings.Builder, value any) {
 		b.WriteString("]")
 	case map[string]any:
 		b.WriteString("{")
-		for i, k := range sortedNames(x) {
+		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
 				b.WriteString(", ")
 			}

@@ -101,12 +101,10 @@ func (h *HTTPClient) Query(ctx context.Context, name string, args any, out any) 
 // one HTTPClient run one after the other; one waiting for its turn gives up
 // with ctx's error when ctx ends.
 func (h *HTTPClient) Mutation(ctx context.Context, name string, args any, out any) error {
-	select {
-	case h.mutations <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := h.lockMutations(ctx); err != nil {
+		return err
 	}
-	defer func() { <-h.mutations }()
+	defer h.unlockMutations()
 	return h.run(ctx, KindMutation, "mutation", name, args, out)
 }
 
@@ -126,12 +124,36 @@ type HTTPError struct {
 	Body string
 }
 
+// newHTTPError is the error of a response with status code status and body
+// text, with the code and message of the body when it is a JSON error.
+func newHTTPError(status int, text []byte) *HTTPError {
+	he := &HTTPError{StatusCode: status, Body: string(text)}
+	var j struct{ Code, Message string }
+	if json.Unmarshal(text, &j) == nil {
+		he.Code, he.Message = j.Code, j.Message
+	}
+	return he
+}
+
 func (e *HTTPError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("convex: HTTP %d: %s: %s", e.StatusCode, e.Code, e.Message)
 	}
 	return fmt.Sprintf("convex: HTTP %d: %s", e.StatusCode, strings.TrimSpace(e.Body))
 }
+
+// lockMutations waits for the HTTPClient's mutations to be this caller's
+// turn, or for ctx to end (its error). unlockMutations ends the turn.
+func (h *HTTPClient) lockMutations(ctx context.Context) error {
+	select {
+	case h.mutations <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *HTTPClient) unlockMutations() { <-h.mutations }
 
 type udfResponse struct {
 	Status       string          `json:"status"`
@@ -188,12 +210,7 @@ func (h *HTTPClient) runWith(ctx context.Context, kind FunctionKind, endpoint, n
 		return fmt.Errorf("failed to read the response of %s: %w", name, err)
 	}
 	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != statusUDFFailed {
-		he := &HTTPError{StatusCode: resp.StatusCode, Body: string(text)}
-		var j struct{ Code, Message string }
-		if json.Unmarshal(text, &j) == nil {
-			he.Code, he.Message = j.Code, j.Message
-		}
-		return he
+		return newHTTPError(resp.StatusCode, text)
 	}
 	var r udfResponse
 	if err := json.Unmarshal(text, &r); err != nil {

@@ -58,12 +58,10 @@ func (k *HTTPComponent) Mutation(ctx context.Context, name string, args any, out
 	if err := k.check(name); err != nil {
 		return err
 	}
-	select {
-	case k.h.mutations <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := k.h.lockMutations(ctx); err != nil {
+		return err
 	}
-	defer func() { <-k.h.mutations }()
+	defer k.h.unlockMutations()
 	return k.run(ctx, KindMutation, name, args, out)
 }
 

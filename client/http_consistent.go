@@ -111,12 +111,7 @@ func (h *HTTPClient) fetchTS(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("failed to read the deployment's timestamp: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		he := &HTTPError{StatusCode: resp.StatusCode, Body: string(text)}
-		var j struct{ Code, Message string }
-		if json.Unmarshal(text, &j) == nil {
-			he.Code, he.Message = j.Code, j.Message
-		}
-		return "", he
+		return "", newHTTPError(resp.StatusCode, text)
 	}
 	var r struct {
 		TS *string `json:"ts"`

@@ -15,7 +15,8 @@ import (
 // (Save, SignOut).
 
 // checkBinding refuses a stored session issued by another API base than
-// the Session's: its tokens are not sent elsewhere. s.mu is held.
+// the Session's: its tokens are not sent elsewhere. It reads only
+// s.apiBase, fixed when the Session is made, so s.mu need not be held.
 func (s *Session) checkBinding(st *StoredSession) error {
 	if st.APIBase == "" || sameAPIBase(st.APIBase, s.apiBase) {
 		return nil
@@ -56,10 +57,11 @@ func (s *Session) Save(ctx context.Context, st *StoredSession) error {
 	if st.SavedAt.IsZero() {
 		st.SavedAt = s.now()
 	}
+	if err := s.checkBinding(st); err != nil {
+		return err
+	}
 	if st.APIBase == "" {
 		st.APIBase = s.apiBase
-	} else if !sameAPIBase(st.APIBase, s.apiBase) {
-		return &APIBaseMismatchError{Stored: st.APIBase, Configured: s.apiBase}
 	}
 	if st.OrganizationID == "" && st.AccessToken != "" {
 		if t, err := authkit.ParseToken(st.AccessToken); err == nil {
@@ -128,5 +130,5 @@ func (s *Session) LogoutURL(returnTo string) (string, error) {
 	if returnTo != "" {
 		q.Set("return_to", returnTo)
 	}
-	return strings.TrimRight(s.apiBase, "/") + "/user_management/sessions/logout?" + q.Encode(), nil
+	return s.apiBase + "/user_management/sessions/logout?" + q.Encode(), nil
 }

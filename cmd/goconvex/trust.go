@@ -72,10 +72,15 @@ func isTrusted(trusted []string, u string) bool {
 	if !ok {
 		return false
 	}
-	return slices.ContainsFunc(trusted, func(t string) bool {
+	return slices.ContainsFunc(trusted, sameDeployment(k))
+}
+
+// sameDeployment matches the URLs whose deploymentKey is k.
+func sameDeployment(k string) func(string) bool {
+	return func(t string) bool {
 		tk, ok := deploymentKey(t)
 		return ok && tk == k
-	})
+	}
 }
 
 // trustURL adds u to trusted (unless it is there) after checking that it is
@@ -141,10 +146,7 @@ func cmdTrust(a *app, fs *flag.FlagSet, args []string) error {
 	if *remove {
 		k, _ := deploymentKey(u)
 		before := len(saved.ConvexURLs)
-		saved.ConvexURLs = slices.DeleteFunc(saved.ConvexURLs, func(t string) bool {
-			tk, ok := deploymentKey(t)
-			return ok && tk == k
-		})
+		saved.ConvexURLs = slices.DeleteFunc(saved.ConvexURLs, sameDeployment(k))
 		if len(saved.ConvexURLs) == before {
 			return fmt.Errorf("%s is not trusted with the session", u)
 		}

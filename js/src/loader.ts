@@ -6,6 +6,10 @@
  */
 import "./wasm_exec.js"; // Go's runtime glue (copied from $(go env GOROOT)/lib/wasm at build time): defines globalThis.Go
 import type { GoConvexApi } from "./wasm_api.js";
+import { syncUrl } from "./sync_url.js";
+import type { HeadStart } from "./head.js";
+
+export { syncUrl };
 
 /**
  * Where the wasm binary comes from: a URL (fetched and compiled while
@@ -95,6 +99,15 @@ async function start(source: WasmSource): Promise<GoConvexApi> {
 }
 
 async function instantiate(source: WasmSource, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
+  const early = headModule(source);
+  if (early !== undefined) {
+    try {
+      return await WebAssembly.instantiate(await early, imports);
+    } catch {
+      // The head's fetch or compilation failed (a server that does not send
+      // application/wasm, say): load it here as if there were no head start.
+    }
+  }
   if (source instanceof WebAssembly.Module) {
     return WebAssembly.instantiate(source, imports);
   }
@@ -115,29 +128,28 @@ async function instantiate(source: WasmSource, imports: WebAssembly.Imports): Pr
 }
 
 /**
- * The npm client version the Go client names in its sync URL
- * (client.ProtocolVersion in client/url.go): the URL preconnect opens must be
- * the one the Go client dials, or the Go client dials its own.
+ * The compilation the page's head started (head.ts), when it is of the
+ * binary source names: the same absolute URL.
  */
-const PROTOCOL_VERSION = "1.48.0";
+function headModule(source: WasmSource): Promise<WebAssembly.Module> | undefined {
+  const head: HeadStart | undefined = globalThis.__goconvexHead;
+  if (head?.module === undefined || head.wasm === undefined) return undefined;
+  if (typeof source !== "string" && !(source instanceof URL)) return undefined;
+  const base = typeof document === "object" ? document.baseURI : undefined;
+  let href: string;
+  try {
+    href = new URL(source, base).href;
+  } catch {
+    return undefined;
+  }
+  if (href !== head.wasm) return undefined;
+  const module = head.module;
+  head.module = undefined; // one Go runtime per page: taken once
+  return module;
+}
 
 /** How long an early socket waits for the Go client before it is closed. */
 const UNCLAIMED_MS = 30_000;
-
-/**
- * The sync WebSocket URL of a deployment, as the Go client derives it
- * (client/url.go, syncURL), or undefined where the Go client would refuse
- * to connect or the URL is not one preconnect opens early: only https://,
- * or http:// to a loopback host, and not *.convex.site.
- */
-export function syncUrl(address: string): string | undefined {
-  const m = /^(https?):\/\/(\[[^\]]*\]|[^/:?#]*)/.exec(address);
-  if (m === null) return undefined;
-  const host = m[2]!.toLowerCase();
-  if (host === "" || host.endsWith(".convex.site")) return undefined;
-  if (m[1] === "http" && !/^(localhost|127(\.\d+){3}|\[::1\])$/.test(host)) return undefined;
-  return (m[1] === "https" ? "wss" : "ws") + address.slice(m[1]!.length) + "/api/" + PROTOCOL_VERSION + "/sync";
-}
 
 /** An early socket, and how to let go of it (close: drop it for good). */
 interface EarlySocket {
@@ -160,10 +172,19 @@ export function preconnect(address: string): void {
   const url = syncUrl(address);
   if (url === undefined || typeof WebSocket !== "function" || early.has(url)) return;
   let ws: WebSocket;
-  try {
-    ws = new WebSocket(url);
-  } catch {
-    return;
+  const head = globalThis.__goconvexHead?.sockets;
+  const opened = head?.[url];
+  if (opened !== undefined) {
+    delete head![url]; // the head's socket: taken from here on
+  }
+  if (opened !== undefined && opened.readyState <= WebSocket.OPEN) {
+    ws = opened;
+  } else {
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      return;
+    }
   }
   const events = ["close", "error", "message"] as const;
   // The server speaks only after the client's Connect: a message now means

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { launchChromiumProfile } from "../../tests/e2e/chromium.mjs";
+import { headScript } from "../../js/dist/head.js";
 import { ConvexHttpClient } from "convex/browser";
 import { emit, median, params } from "./common.mjs";
 
@@ -37,11 +38,43 @@ for (const side of ["official", "wasm", "wasm_late", "floor"]) {
       `<body><div id="out">loading</div><script type="module" src="./${side}.js"></script></body></html>\n`,
   );
 }
+// The shipped configuration (what @goconvex/react/vite writes into an
+// app's index.html): the head start, one page per network since it names
+// the deployment, as an app's build does. The instrument runs inline first,
+// so that it sees the head start's socket and compilation.
+const instrumentIIFE = await build({
+  entryPoints: [path.join(here, "instrument.mjs")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2022",
+  write: false,
+  logLevel: "warning",
+});
+const inlineInstrument = instrumentIIFE.outputFiles[0].text.replace(/<\/script/gi, "<\\/script");
+for (const [i, cond] of conditions.entries()) {
+  const start = headScript({ wasmUrl: "./goconvex.wasm", deploymentUrl: cond.deployment });
+  writeFileSync(
+    path.join(web, `wasm_head_${i}.html`),
+    `<!doctype html><html><head><script>${inlineInstrument}</script><script>${start}</script>` +
+      `<meta charset="utf-8"><title>wasm</title></head>` +
+      `<body><div id="out">loading</div><script type="module" src="./wasm.js"></script></body></html>\n`,
+  );
+}
 copyFileSync(wasm, path.join(web, "goconvex.wasm"));
 copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
 const http = new ConvexHttpClient(deployment);
-const pages = { go: "wasm", golate: "wasm_late", js: "official", floor: "floor" };
+// go: the Go client with the head start (the shipped configuration);
+// goloader: the same without it (the loader opens the socket and fetches
+// the wasm once the page's script runs); golate: neither (the Go client
+// opens its socket once it runs); goeager: go in a Chromium whose V8
+// compiles the whole module before it runs (--no-wasm-lazy-compilation),
+// to tell how much of the start is lazy compilation on the main thread.
+const pages = { go: "wasm_head", goloader: "wasm", golate: "wasm_late", goeager: "wasm_head", js: "official", floor: "floor" };
+const browserArgs = { goeager: ["--js-flags=--no-wasm-lazy-compilation"] };
+const pageFile = (side, cond) => (pages[side] === "wasm_head" ? `wasm_head_${conditions.indexOf(cond)}` : pages[side]);
 const results = []; // one entry per page load
 let version = "";
 
@@ -76,7 +109,7 @@ async function loadOnce(context, side, cond, trace = false) {
   const stopTrace = trace ? await startTrace(context, page) : undefined;
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  const file = pages[side];
+  const file = pageFile(side, cond);
   await page.goto(`${base}/${file}.html?deployment=${encodeURIComponent(cond.deployment)}`);
   try {
     await page.waitForFunction(() => globalThis.__bench?.first > 0, null, { timeout: 60_000, polling: 10 });
@@ -94,7 +127,7 @@ async function loadOnce(context, side, cond, trace = false) {
 // One fresh profile: a cold load, then a warm one.
 async function pair(side, cond, withRounds, trace = false) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "goconvex-b5-"));
-  const context = await launchChromiumProfile(dir);
+  const context = await launchChromiumProfile(dir, browserArgs[side]);
   try {
     version ||= context.browser()?.version() ?? "";
     // The browser's own start-up is not the page's: an empty page first.
@@ -102,7 +135,7 @@ async function pair(side, cond, withRounds, trace = false) {
     for (const temp of ["cold", "warm"]) {
       const { page, errors, s } = await loadOnce(context, side, cond, trace);
       const entry = { cond: cond.name, side, temp, first: s.first, ready: s.ready, marks: s.marks, trace: s.trace };
-      if (withRounds && temp === "cold" && (side === "go" || side === "js")) {
+      if (withRounds && temp === "cold" && (side === "go" || side === "goloader" || side === "js")) {
         const renders = [];
         for (let r = 0; r < rounds; r++) {
           const gen = await http.mutation("fanout:bump", {});
@@ -113,7 +146,7 @@ async function pair(side, cond, withRounds, trace = false) {
         }
         entry.render = median(renders);
       }
-      if (errors.length) throw new Error(`${pages[side]}.html (${cond.name}): ${errors.join("; ")}`);
+      if (errors.length) throw new Error(`${pageFile(side, cond)}.html (${cond.name}): ${errors.join("; ")}`);
       results.push(entry);
       await page.close();
       if (temp === "cold") await new Promise((res) => setTimeout(res, warmWait));
@@ -133,7 +166,7 @@ for (let i = 0; i < loads; i++) {
   console.log(`B5 browser: pair ${i + 1} of ${loads} for each page and network, ${Math.round((Date.now() - started) / 1000)} s in`);
   const conds = i % 2 === 0 ? conditions : [...conditions].reverse();
   for (const [k, cond] of conds.entries()) {
-    const sides = cond.rtt === 0 ? ["go", "js", "golate", "floor"] : ["go", "js", "golate"];
+    const sides = cond.rtt === 0 ? ["go", "js", "goloader", "golate", "goeager", "floor"] : ["go", "js", "goloader", "golate"];
     for (const side of (i + k) % 2 === 0 ? sides : [...sides].reverse()) {
       await pair(side, cond, cond.rtt === 0);
     }

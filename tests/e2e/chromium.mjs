@@ -23,13 +23,14 @@ export function launchChromium() {
 /**
  * Chromium with an on-disk profile in userDataDir (row B5's cold and warm
  * loads: a fresh directory has empty HTTP and compiled-code caches, a
- * second load in the same profile finds them filled).
+ * second load in the same profile finds them filled); extraArgs are more
+ * command-line flags (row B5's what-if runs).
  * @returns {Promise<import("playwright-core").BrowserContext>}
  */
-export function launchChromiumProfile(userDataDir) {
+export function launchChromiumProfile(userDataDir, extraArgs = []) {
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraArgs],
   });
 }

@@ -4,6 +4,7 @@
 import { marks, resourceMarks } from "./instrument.mjs";
 import "../../../js/dist/wasm_exec.js";
 
+marks.scriptStart = performance.now();
 const state = { scriptStart: marks.scriptStart, first: 0, rounds: [], marks };
 globalThis.__bench = state;
 globalThis.__goStarted = () => {

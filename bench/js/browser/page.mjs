@@ -6,6 +6,8 @@
 // before the first result are instrument.mjs's.
 import { marks, lastMessageAt, resourceMarks } from "./instrument.mjs";
 
+// The page's bundle starts running (the instrument may have run before, in the head).
+marks.scriptStart = performance.now();
 export const scriptStart = marks.scriptStart;
 
 export function deploymentUrl() {

@@ -62,6 +62,12 @@ for (const [i, cond] of conditions.entries()) {
       `<body><div id="out">loading</div><script type="module" src="./wasm.js"></script></body></html>\n`,
   );
 }
+writeFileSync(
+  path.join(web, "floor.html"),
+  `<!doctype html><html><head><script>${inlineInstrument}</script><script>${headScript({ wasmUrl: "./floor.wasm" })}</script>` +
+    `<meta charset="utf-8"><title>floor</title></head>` +
+    `<body><div id="out">loading</div><script type="module" src="./floor.js"></script></body></html>\n`,
+);
 copyFileSync(wasm, path.join(web, "goconvex.wasm"));
 copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 

@@ -244,7 +244,7 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 		"`message` event (a listener added to every WebSocket before the client's handler) and the moment the new "+
 		"value is in the DOM: **render latency** is the difference (median per load). A fourth page is a reference for "+
 		"what any Go wasm costs before client code runs: bench/cmd/wasmfloor (a main that only calls back into the "+
-		"page), started the same way with Go's wasm_exec.js and `WebAssembly.instantiateStreaming`.\n\n"+
+		"page), compiled from its head and started the same way (the same head start naming floor.wasm, Go's wasm_exec.js).\n\n"+
 		"One untimed pair first, then %d pairs per page and network, the networks and the pages alternating in order; "+
 		"medians over loads. Targets are issue 20's.",
 		res.Chromium, benchsrv.FanoutQuery, commas(float64(fileSize(wasm))), rttList(d.rtts), d.warmWait, rounds,

@@ -1,6 +1,6 @@
 // B5 reference page: the smallest Go wasm program (bench/cmd/wasmfloor),
-// fetched, compiled and started the way the loader starts goconvex.wasm
-// (WebAssembly.instantiateStreaming with Go's wasm_exec.js).
+// fetched and compiled from the page's head as the Go page's goconvex.wasm
+// is, and started the way the loader starts it (Go's wasm_exec.js).
 import { marks, resourceMarks } from "./instrument.mjs";
 import "../../../js/dist/wasm_exec.js";
 
@@ -13,5 +13,10 @@ globalThis.__goStarted = () => {
   Object.assign(marks, resourceMarks());
 };
 const go = new globalThis.Go();
-const { instance } = await WebAssembly.instantiateStreaming(fetch("./floor.wasm"), go.importObject);
+// Compiled from the page's head, as the Go page's binary is (its HTML
+// carries the same head start, naming floor.wasm and no deployment).
+const early = globalThis.__goconvexHead?.module;
+const instance = early
+  ? await WebAssembly.instantiate(await early, go.importObject)
+  : (await WebAssembly.instantiateStreaming(fetch("./floor.wasm"), go.importObject)).instance;
 void go.run(instance);

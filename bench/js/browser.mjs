@@ -54,13 +54,15 @@ const instrumentIIFE = await build({
 });
 const inlineInstrument = instrumentIIFE.outputFiles[0].text.replace(/<\/script/gi, "<\\/script");
 for (const [i, cond] of conditions.entries()) {
-  const start = headScript({ wasmUrl: "./goconvex.wasm", deploymentUrl: cond.deployment });
-  writeFileSync(
-    path.join(web, `wasm_head_${i}.html`),
-    `<!doctype html><html><head><script>${inlineInstrument}</script><script>${start}</script>` +
-      `<meta charset="utf-8"><title>wasm</title></head>` +
-      `<body><div id="out">loading</div><script type="module" src="./wasm.js"></script></body></html>\n`,
-  );
+  for (const [name, compile] of [["wasm_head", true], ["wasm_headfetch", false]]) {
+    const start = headScript({ wasmUrl: "./goconvex.wasm", deploymentUrl: cond.deployment, compile });
+    writeFileSync(
+      path.join(web, `${name}_${i}.html`),
+      `<!doctype html><html><head><script>${inlineInstrument}</script><script>${start}</script>` +
+        `<meta charset="utf-8"><title>wasm</title></head>` +
+        `<body><div id="out">loading</div><script type="module" src="./wasm.js"></script></body></html>\n`,
+    );
+  }
 }
 writeFileSync(
   path.join(web, "floor.html"),
@@ -73,14 +75,15 @@ copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
 const http = new ConvexHttpClient(deployment);
 // go: the Go client with the head start (the shipped configuration);
+// gofetch: the head start with compile: false (the head only downloads);
 // goloader: the same without it (the loader opens the socket and fetches
 // the wasm once the page's script runs); golate: neither (the Go client
 // opens its socket once it runs); goeager: go in a Chromium whose V8
 // compiles the whole module before it runs (--no-wasm-lazy-compilation),
 // to tell how much of the start is lazy compilation on the main thread.
-const pages = { go: "wasm_head", goloader: "wasm", golate: "wasm_late", goeager: "wasm_head", js: "official", floor: "floor" };
+const pages = { go: "wasm_head", gofetch: "wasm_headfetch", goloader: "wasm", golate: "wasm_late", goeager: "wasm_head", js: "official", floor: "floor" };
 const browserArgs = { goeager: ["--js-flags=--no-wasm-lazy-compilation"] };
-const pageFile = (side, cond) => (pages[side] === "wasm_head" ? `wasm_head_${conditions.indexOf(cond)}` : pages[side]);
+const pageFile = (side, cond) => (pages[side].startsWith("wasm_head") ? `${pages[side]}_${conditions.indexOf(cond)}` : pages[side]);
 const results = []; // one entry per page load
 let version = "";
 
@@ -143,14 +146,17 @@ async function pair(side, cond, withRounds, trace = false) {
       const entry = { cond: cond.name, side, temp, first: s.first, ready: s.ready, marks: s.marks, trace: s.trace };
       if (withRounds && temp === "cold" && (side === "go" || side === "goloader" || side === "js")) {
         const renders = [];
+        const toBatch = []; // Go only: message → the batch handed to JS
         for (let r = 0; r < rounds; r++) {
           const gen = await http.mutation("fanout:bump", {});
           await page.waitForFunction((g) => globalThis.__bench.rounds.some((x) => x.gen === g), gen, { timeout: 30_000, polling: 5 });
           const x = await page.evaluate((g) => globalThis.__bench.rounds.find((x) => x.gen === g), gen);
           renders.push(x.rendered - x.message);
+          if (x.batch >= x.message) toBatch.push(x.batch - x.message);
           await new Promise((res) => setTimeout(res, 50));
         }
         entry.render = median(renders);
+        if (toBatch.length === renders.length) entry.renderGo = median(toBatch);
       }
       if (errors.length) throw new Error(`${pageFile(side, cond)}.html (${cond.name}): ${errors.join("; ")}`);
       results.push(entry);
@@ -172,7 +178,7 @@ for (let i = 0; i < loads; i++) {
   console.log(`B5 browser: pair ${i + 1} of ${loads} for each page and network, ${Math.round((Date.now() - started) / 1000)} s in`);
   const conds = i % 2 === 0 ? conditions : [...conditions].reverse();
   for (const [k, cond] of conds.entries()) {
-    const sides = cond.rtt === 0 ? ["go", "js", "goloader", "golate", "goeager", "floor"] : ["go", "js", "goloader", "golate"];
+    const sides = cond.rtt === 0 ? ["go", "js", "gofetch", "goloader", "golate", "goeager", "floor"] : ["go", "js", "gofetch", "goloader", "golate"];
     for (const side of (i + k) % 2 === 0 ? sides : [...sides].reverse()) {
       await pair(side, cond, cond.rtt === 0);
     }

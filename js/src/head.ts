@@ -20,8 +20,10 @@ import { syncUrl } from "./sync_url.js";
 export interface HeadStart {
   /** The absolute URL of the wasm binary being compiled. */
   wasm?: string;
-  /** Its compilation (WebAssembly.compileStreaming of a fetch of wasm). */
+  /** Its compilation (WebAssembly.compileStreaming of a fetch of wasm), when the head compiles. */
   module?: Promise<WebAssembly.Module> | undefined;
+  /** Its fetch, when the head only downloads (`compile: false`). */
+  response?: Promise<Response> | undefined;
   /** Sockets opened early, by sync URL, until the loader takes them. */
   sockets: Record<string, WebSocket>;
 }
@@ -37,6 +39,15 @@ export interface HeadOptions {
   wasmUrl?: string;
   /** The deployment (https://…convex.cloud, or http:// on loopback), to open its sync socket early. */
   deploymentUrl?: string;
+  /**
+   * Compile the wasm from the head as it downloads (default), or only
+   * download it there and compile once the page's script runs (false).
+   * Compiling early finishes the binary sooner, but the browser's main
+   * thread takes part in it, so on a machine with few cores it can hold
+   * back the app's own script until the binary is compiled (bench/RESULTS.md,
+   * row B5, measures both).
+   */
+  compile?: boolean;
 }
 
 /** How long a socket the head opened waits for the loader before it is closed. */
@@ -51,14 +62,19 @@ export const HEAD_SOCKET_UNCLAIMED_MS = 30_000;
 export function headScript(options: HeadOptions): string {
   const sync = options.deploymentUrl === undefined ? undefined : syncUrl(options.deploymentUrl.trim());
   const arg = (v: string | undefined) => (v === undefined ? "null" : JSON.stringify(v).replace(/</g, "\\u003c"));
-  return `(function (wasm, sync, unclaimedMs) {
+  return `(function (wasm, compile, sync, unclaimedMs) {
   var g = globalThis;
   if (g.__goconvexHead) return;
   var h = (g.__goconvexHead = { sockets: {} });
-  if (wasm && typeof WebAssembly === "object" && typeof WebAssembly.compileStreaming === "function") {
+  if (wasm && typeof WebAssembly === "object") {
     h.wasm = new URL(wasm, document.baseURI).href;
-    h.module = WebAssembly.compileStreaming(fetch(h.wasm));
-    h.module.catch(function () {});
+    if (compile && typeof WebAssembly.compileStreaming === "function") {
+      h.module = WebAssembly.compileStreaming(fetch(h.wasm));
+      h.module.catch(function () {});
+    } else {
+      h.response = fetch(h.wasm);
+      h.response.catch(function () {});
+    }
   }
   if (sync && typeof WebSocket === "function") {
     try {
@@ -71,5 +87,5 @@ export function headScript(options: HeadOptions): string {
       }, unclaimedMs);
     } catch (e) {}
   }
-})(${arg(options.wasmUrl)}, ${arg(sync)}, ${HEAD_SOCKET_UNCLAIMED_MS});`;
+})(${arg(options.wasmUrl)}, ${options.compile !== false}, ${arg(sync)}, ${HEAD_SOCKET_UNCLAIMED_MS});`;
 }

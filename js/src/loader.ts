@@ -99,10 +99,12 @@ async function start(source: WasmSource): Promise<GoConvexApi> {
 }
 
 async function instantiate(source: WasmSource, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
-  const early = headModule(source);
+  const early = takeHeadStart(source);
   if (early !== undefined) {
     try {
-      return await WebAssembly.instantiate(await early, imports);
+      return "module" in early
+        ? await WebAssembly.instantiate(await early.module, imports)
+        : await instantiate(early.response, imports);
     } catch {
       // The head's fetch or compilation failed (a server that does not send
       // application/wasm, say): load it here as if there were no head start.
@@ -128,12 +130,14 @@ async function instantiate(source: WasmSource, imports: WebAssembly.Imports): Pr
 }
 
 /**
- * The compilation the page's head started (head.ts), when it is of the
- * binary source names: the same absolute URL.
+ * The compilation or download the page's head started (head.ts), when it
+ * is of the binary source names: the same absolute URL. Taken once.
  */
-function headModule(source: WasmSource): Promise<WebAssembly.Module> | undefined {
+function takeHeadStart(
+  source: WasmSource,
+): { module: Promise<WebAssembly.Module> } | { response: Promise<Response> } | undefined {
   const head: HeadStart | undefined = globalThis.__goconvexHead;
-  if (head?.module === undefined || head.wasm === undefined) return undefined;
+  if (head?.wasm === undefined || (head.module === undefined && head.response === undefined)) return undefined;
   if (typeof source !== "string" && !(source instanceof URL)) return undefined;
   const base = typeof document === "object" ? document.baseURI : undefined;
   let href: string;
@@ -143,9 +147,9 @@ function headModule(source: WasmSource): Promise<WebAssembly.Module> | undefined
     return undefined;
   }
   if (href !== head.wasm) return undefined;
-  const module = head.module;
-  head.module = undefined; // one Go runtime per page: taken once
-  return module;
+  const { module, response } = head;
+  head.module = head.response = undefined; // one Go runtime per page
+  return module !== undefined ? { module } : { response: response! };
 }
 
 /** How long an early socket waits for the Go client before it is closed. */

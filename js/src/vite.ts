@@ -23,6 +23,8 @@ export interface GoConvexHeadOptions {
    * app that learns its deployment at run time).
    */
   deploymentUrl?: string;
+  /** Compile the wasm from the head (default), or only download it there: see {@link HeadOptions.compile}. */
+  compile?: boolean;
 }
 
 /** The name of the binary as the package ships it (the asset the loader's `new URL` becomes). */
@@ -48,6 +50,7 @@ export function goconvexHead(options: GoConvexHeadOptions = {}): Plugin {
       order: "post",
       handler(_html, ctx) {
         const start: HeadOptions = {};
+        if (options.compile !== undefined) start.compile = options.compile;
         for (const file of Object.values(ctx.bundle ?? {})) {
           if (file.type === "asset" && (file.names.includes(WASM_NAME) || file.name === WASM_NAME)) {
             start.wasmUrl = base + file.fileName;

@@ -49,7 +49,7 @@ describe("headScript", () => {
     expect(text).toContain(JSON.stringify(syncUrl("https://a.convex.cloud")));
   });
   it("opens no socket to a deployment the Go client would not connect to", () => {
-    expect(headScript({ deploymentUrl: "http://example.com" })).toMatch(/\}\)\(null, null, \d+\);$/);
+    expect(headScript({ deploymentUrl: "http://example.com" })).toMatch(/\}\)\(null, true, null, \d+\);$/);
   });
 });
 

@@ -99,21 +99,43 @@ function install() {
       },
     });
   }
+  // ... and the moment the Go client hands a batch of query results to JS
+  // (the onUpdate function the page's client passed to subscribe): render
+  // latency's split between Go (message → batch) and JS (batch → DOM).
+  let lastBatch = 0;
+  const wrapHandle = (h) => {
+    if (h instanceof Error) return h;
+    const subscribe = h.subscribe;
+    const wrapped = new Map();
+    h.subscribe = (name, args, onUpdate) => {
+      if (!wrapped.has(onUpdate)) {
+        wrapped.set(onUpdate, (json) => {
+          lastBatch = now();
+          return onUpdate(json);
+        });
+      }
+      return subscribe.call(h, name, args, wrapped.get(onUpdate));
+    };
+    return h;
+  };
   let api;
   Object.defineProperty(globalThis, "__goconvex", {
     configurable: true,
     get: () => api,
     set: (v) => {
+      const create = v.create;
+      v.create = (...args) => wrapHandle(create.apply(v, args));
       api = v;
       first("goMain");
     },
   });
-  return { marks, lastMessageAt: () => lastMessage };
+  return { marks, lastMessageAt: () => lastMessage, lastBatchAt: () => lastBatch };
 }
 
 const state = (globalThis.__benchInstrument ??= install());
 export const marks = state.marks;
 export const lastMessageAt = state.lastMessageAt;
+export const lastBatchAt = state.lastBatchAt;
 
 /** Resource Timing of the navigation and the page's files, after the load. */
 export function resourceMarks() {

@@ -4,7 +4,7 @@
 // listener registered before the client's handler, in instrument.mjs) and
 // the moment the new value is in the DOM and laid out. The milestones
 // before the first result are instrument.mjs's.
-import { marks, lastMessageAt, resourceMarks } from "./instrument.mjs";
+import { marks, lastBatchAt, lastMessageAt, resourceMarks } from "./instrument.mjs";
 
 // The page's bundle starts running (the instrument may have run before, in the head).
 marks.scriptStart = performance.now();
@@ -37,7 +37,7 @@ export function run(client) {
         marks.dom = t;
         Object.assign(marks, resourceMarks());
       } else {
-        state.rounds.push({ gen: Number(v.gen), message: lastMessageAt(), rendered: t });
+        state.rounds.push({ gen: Number(v.gen), message: lastMessageAt(), batch: lastBatchAt(), rendered: t });
       }
     },
     (e) => {

@@ -54,7 +54,7 @@ const instrumentIIFE = await build({
 });
 const inlineInstrument = instrumentIIFE.outputFiles[0].text.replace(/<\/script/gi, "<\\/script");
 for (const [i, cond] of conditions.entries()) {
-  for (const [name, compile] of [["wasm_head", true], ["wasm_headfetch", false]]) {
+  for (const [name, compile] of [["wasm_head", false], ["wasm_headcompile", true]]) {
     const start = headScript({ wasmUrl: "./goconvex.wasm", deploymentUrl: cond.deployment, compile });
     writeFileSync(
       path.join(web, `${name}_${i}.html`),
@@ -74,14 +74,15 @@ copyFileSync(wasm, path.join(web, "goconvex.wasm"));
 copyFileSync(floorWasm, path.join(web, "floor.wasm"));
 
 const http = new ConvexHttpClient(deployment);
-// go: the Go client with the head start (the shipped configuration);
-// gofetch: the head start with compile: false (the head only downloads);
+// go: the Go client with the head start as shipped (the head downloads
+// the wasm and opens the socket); gocompile: the head start with
+// compile: true (the head also compiles);
 // goloader: the same without it (the loader opens the socket and fetches
 // the wasm once the page's script runs); golate: neither (the Go client
 // opens its socket once it runs); goeager: go in a Chromium whose V8
 // compiles the whole module before it runs (--no-wasm-lazy-compilation),
 // to tell how much of the start is lazy compilation on the main thread.
-const pages = { go: "wasm_head", gofetch: "wasm_headfetch", goloader: "wasm", golate: "wasm_late", goeager: "wasm_head", js: "official", floor: "floor" };
+const pages = { go: "wasm_head", gocompile: "wasm_headcompile", goloader: "wasm", golate: "wasm_late", goeager: "wasm_head", js: "official", floor: "floor" };
 const browserArgs = { goeager: ["--js-flags=--no-wasm-lazy-compilation"] };
 const pageFile = (side, cond) => (pages[side].startsWith("wasm_head") ? `${pages[side]}_${conditions.indexOf(cond)}` : pages[side]);
 const results = []; // one entry per page load
@@ -144,7 +145,7 @@ async function pair(side, cond, withRounds, trace = false) {
     for (const temp of ["cold", "warm"]) {
       const { page, errors, s } = await loadOnce(context, side, cond, trace);
       const entry = { cond: cond.name, side, temp, first: s.first, ready: s.ready, marks: s.marks, trace: s.trace };
-      if (withRounds && temp === "cold" && (side === "go" || side === "goloader" || side === "js")) {
+      if (withRounds && temp === "cold" && ["go", "gocompile", "goloader", "js"].includes(side)) {
         const renders = [];
         const toBatch = []; // Go only: message → the batch handed to JS
         for (let r = 0; r < rounds; r++) {
@@ -178,7 +179,7 @@ for (let i = 0; i < loads; i++) {
   console.log(`B5 browser: pair ${i + 1} of ${loads} for each page and network, ${Math.round((Date.now() - started) / 1000)} s in`);
   const conds = i % 2 === 0 ? conditions : [...conditions].reverse();
   for (const [k, cond] of conds.entries()) {
-    const sides = cond.rtt === 0 ? ["go", "js", "gofetch", "goloader", "golate", "goeager", "floor"] : ["go", "js", "gofetch", "goloader", "golate"];
+    const sides = cond.rtt === 0 ? ["go", "js", "gocompile", "goloader", "golate", "goeager", "floor"] : ["go", "js", "gocompile", "goloader", "golate"];
     for (const side of (i + k) % 2 === 0 ? sides : [...sides].reverse()) {
       await pair(side, cond, cond.rtt === 0);
     }

@@ -6,7 +6,7 @@ import { goconvexHead } from "@goconvex/react/vite";
 // The wasm client comes from the @goconvex/react workspace package: its
 // loader references goconvex.wasm with new URL(…, import.meta.url), which
 // Vite emits as a hashed asset. goconvexHead writes the head start into
-// index.html: the browser fetches and compiles that asset (and, when
+// index.html: the browser starts downloading that asset (and, when
 // VITE_CONVEX_URL is set, opens the deployment's socket) while it is still
 // fetching the app's script.
 export default defineConfig({

@@ -1,14 +1,14 @@
 /**
  * The head start: a few lines an app's HTML runs in its `<head>`, before the
  * app's own script has even been fetched. They start what does not need Go:
- * fetching and compiling goconvex.wasm, and opening the deployment's sync
- * WebSocket. The loader takes both over when the app's script runs
+ * fetching goconvex.wasm (and, with `compile: true`, compiling it), and
+ * opening the deployment's sync WebSocket. The loader takes both over when the app's script runs
  * ({@link loadGoConvex}, {@link preconnect}); the protocol stays in Go,
  * nothing is sent on the socket before the Go client has it.
  *
  * Without a head start the same work begins only once the app's script has
- * arrived and run; with it, the download and compilation of the binary
- * overlap the download of the script. `@goconvex/react/vite` writes it into
+ * arrived and run; with it, the download of the binary overlaps the download
+ * of the script. `@goconvex/react/vite` writes it into
  * a Vite app's index.html; other hosts can put {@link headScript}'s text in
  * an inline `<script>`.
  *
@@ -20,9 +20,9 @@ import { syncUrl } from "./sync_url.js";
 export interface HeadStart {
   /** The absolute URL of the wasm binary being compiled. */
   wasm?: string;
-  /** Its compilation (WebAssembly.compileStreaming of a fetch of wasm), when the head compiles. */
+  /** Its compilation (WebAssembly.compileStreaming of a fetch of wasm), with `compile: true`. */
   module?: Promise<WebAssembly.Module> | undefined;
-  /** Its fetch, when the head only downloads (`compile: false`). */
+  /** Its fetch, when the head only downloads (the default). */
   response?: Promise<Response> | undefined;
   /** Sockets opened early, by sync URL, until the loader takes them. */
   sockets: Record<string, WebSocket>;
@@ -40,12 +40,13 @@ export interface HeadOptions {
   /** The deployment (https://…convex.cloud, or http:// on loopback), to open its sync socket early. */
   deploymentUrl?: string;
   /**
-   * Compile the wasm from the head as it downloads (default), or only
-   * download it there and compile once the page's script runs (false).
-   * Compiling early finishes the binary sooner, but the browser's main
-   * thread takes part in it, so on a machine with few cores it can hold
-   * back the app's own script until the binary is compiled (bench/RESULTS.md,
-   * row B5, measures both).
+   * Only download the wasm from the head and compile it once the page's
+   * script runs (default), or compile it from the head as it downloads
+   * (true). Compiling early can finish the binary sooner, but the browser's
+   * main thread takes part in compiling, so on a machine with few cores it
+   * holds back the app's own script until the binary is compiled; on the
+   * 2-core machine of bench/RESULTS.md (row B5, which measures both) it did
+   * that without bringing the first result sooner.
    */
   compile?: boolean;
 }
@@ -87,5 +88,5 @@ export function headScript(options: HeadOptions): string {
       }, unclaimedMs);
     } catch (e) {}
   }
-})(${arg(options.wasmUrl)}, ${options.compile !== false}, ${arg(sync)}, ${HEAD_SOCKET_UNCLAIMED_MS});`;
+})(${arg(options.wasmUrl)}, ${options.compile === true}, ${arg(sync)}, ${HEAD_SOCKET_UNCLAIMED_MS});`;
 }

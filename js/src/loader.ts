@@ -99,12 +99,12 @@ async function start(source: WasmSource): Promise<GoConvexApi> {
 }
 
 async function instantiate(source: WasmSource, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
-  const early = takeHeadStart(source);
-  if (early !== undefined) {
+  const started = takeHeadStart(source);
+  if (started !== undefined) {
     try {
-      return "module" in early
-        ? await WebAssembly.instantiate(await early.module, imports)
-        : await instantiate(early.response, imports);
+      return "module" in started
+        ? await WebAssembly.instantiate(await started.module, imports)
+        : await instantiate(started.response, imports);
     } catch {
       // The head's fetch or compilation failed (a server that does not send
       // application/wasm, say): load it here as if there were no head start.
@@ -170,7 +170,8 @@ const early = new Map<string, EarlySocket>();
  * URL takes the socket over (the protocol stays in Go: nothing is sent on
  * it before then). A socket that closes, or that the server writes to,
  * before it is taken is dropped, and so is one still unclaimed after 30 s.
- * At most one early socket per URL.
+ * At most one early socket per URL. A socket the page's head opened to the
+ * URL (head.ts) is taken instead of opening another.
  */
 export function preconnect(address: string): void {
   const url = syncUrl(address);

@@ -1,8 +1,8 @@
 /**
  * `@goconvex/react/vite`: a Vite plugin that writes the head start
  * ({@link headScript}) into the app's index.html, so that goconvex.wasm is
- * fetched and compiled, and the deployment's socket opened, while the
- * browser is still fetching the app's script.
+ * downloaded, and the deployment's socket opened, while the browser is
+ * still fetching the app's script.
  *
  * ```ts
  * // vite.config.ts
@@ -23,7 +23,7 @@ export interface GoConvexHeadOptions {
    * app that learns its deployment at run time).
    */
   deploymentUrl?: string;
-  /** Compile the wasm from the head (default), or only download it there: see {@link HeadOptions.compile}. */
+  /** Also compile the wasm from the head (default: only download it there): see {@link HeadOptions.compile}. */
   compile?: boolean;
 }
 
@@ -32,7 +32,7 @@ const WASM_NAME = "goconvex.wasm";
 
 /**
  * The plugin. In a build it finds the emitted goconvex.wasm asset (hashed
- * name and all) and starts its compilation from the head; in the dev
+ * name and all) and starts its download from the head; in the dev
  * server, where the binary is served from the package, it opens only the
  * socket.
  */

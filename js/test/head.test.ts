@@ -49,7 +49,7 @@ describe("headScript", () => {
     expect(text).toContain(JSON.stringify(syncUrl("https://a.convex.cloud")));
   });
   it("opens no socket to a deployment the Go client would not connect to", () => {
-    expect(headScript({ deploymentUrl: "http://example.com" })).toMatch(/\}\)\(null, true, null, \d+\);$/);
+    expect(headScript({ deploymentUrl: "http://example.com" })).toMatch(/\}\)\(null, false, null, \d+\);$/);
   });
 });
 
@@ -58,8 +58,8 @@ describe("the loader takes over the head start", () => {
     globalThis.__goconvexHead = undefined;
   });
 
-  it("compiles once and connects once, from the head", async () => {
-    const { calls, restore } = runHead(headScript({ wasmUrl: WASM_URL, deploymentUrl: convexUrl() }));
+  it("compiles once and connects once, from the head (compile: true)", async () => {
+    const { calls, restore } = runHead(headScript({ wasmUrl: WASM_URL, deploymentUrl: convexUrl(), compile: true }));
     // Started before any client exists.
     expect(calls).toEqual({ fetch: [WASM_URL], compile: 1, sockets: [syncUrl(convexUrl())] });
     const client = new ConvexWasmClient(convexUrl(), { wasm: WASM_URL, logLevel: "error" });
@@ -78,8 +78,8 @@ describe("the loader takes over the head start", () => {
 
 describe("goconvexHead (Vite)", () => {
   type Handler = (html: string, ctx: { bundle?: Record<string, unknown> }) => unknown;
-  function setUp(env: Record<string, string>, base = "/app/") {
-    const plugin = goconvexHead();
+  function setUp(env: Record<string, string>, base = "/app/", options: { compile?: boolean } = {}) {
+    const plugin = goconvexHead(options);
     (plugin.configResolved as (c: unknown) => void)({ base, env });
     const hook = plugin.transformIndexHtml as { order: string; handler: Handler };
     expect(hook.order).toBe("post");
@@ -101,6 +101,12 @@ describe("goconvexHead (Vite)", () => {
     expect(tags[0]!.injectTo).toBe("head-prepend");
     expect(tags[0]!.children).toContain('"/app/assets/goconvex-abc.wasm"');
     expect(tags[0]!.children).toContain('"wss://happy-animal-123.convex.cloud/api/1.48.0/sync"');
+  });
+  it("downloads only, unless told to compile", () => {
+    const script = (options: { compile?: boolean }) =>
+      (setUp({}, "/", options)("", { bundle }) as Array<{ children: string }>)[0]!.children;
+    expect(script({})).toContain('("/assets/goconvex-abc.wasm", false, null,');
+    expect(script({ compile: true })).toContain('("/assets/goconvex-abc.wasm", true, null,');
   });
   it("adds nothing when there is neither a wasm asset nor a deployment (the dev server, no env)", () => {
     expect(setUp({})("", {})).toBeUndefined();

@@ -1,4 +1,4 @@
-// The head start with `compile: false` (head.ts): the head only downloads
+// The head start as it is by default (head.ts): the head only downloads
 // the wasm; the loader compiles that response instead of fetching again.
 // (A file of its own: one Go runtime per page, and head.test.ts starts one.)
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,7 +42,7 @@ describe("a head start that only downloads", () => {
       streamed.push(await source);
       return WebAssembly.instantiate(wasmBytes() as Uint8Array<ArrayBuffer>, imports);
     };
-    new Function(headScript({ wasmUrl: WASM_URL, compile: false }))();
+    new Function(headScript({ wasmUrl: WASM_URL }))();
     expect(fetched).toEqual([WASM_URL]);
     expect(globalThis.__goconvexHead?.response).toBeDefined();
     const client = new ConvexWasmClient(convexUrl(), { wasm: WASM_URL, logLevel: "error" });

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -346,6 +347,15 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 	}
 
 	b.WriteString(b5Unmet(conds, sel, medOf))
+	if fz, err := gzipSize(floor); err == nil {
+		wz, _ := gzipSize(wasm)
+		fmt.Fprintf(&b, "- size (issue 20's target: 850,000 B): compressed with compress/gzip at level 9 (the table above "+
+			"uses the gzip CLI), goconvex.wasm is %s B and the smallest Go wasm (bench/cmd/wasmfloor: the Go runtime, "+
+			"syscall/js and a main that calls back into the page; built `-trimpath -ldflags='-s -w'`, not packed) is %s B: "+
+			"that leaves %s B for everything the client adds, which now takes %s B. docs/wasm-size.md "+
+			"(`make wasm-size-table`) attributes the binary package by package.\n",
+			commas(wz), commas(fz), commas(850_000-fz), commas(wz-fz))
+	}
 
 	// Did the warm loads use the caches?
 	var warmCached, warm int
@@ -472,4 +482,33 @@ func b5Unmet(conds []b5Condition, sel func(side, cond, temp string, f func(b5Loa
 		}
 	}
 	return b.String()
+}
+
+// gzipSize is the size of the file compressed with compress/gzip at its
+// best compression (gzip -9's level).
+func gzipSize(path string) (float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var n countWriter
+	zw, err := gzip.NewWriterLevel(&n, gzip.BestCompression)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := zw.Write(data); err != nil {
+		return 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	return float64(n), nil
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

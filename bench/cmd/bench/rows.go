@@ -447,7 +447,9 @@ func (d *driver) rowBrowser() error {
 	one := func(v float64) []float64 { return []float64{v} }
 	rw.metrics = append(rw.metrics,
 		&metric{name: "goconvex.wasm, gzip -9", unit: "B", div: 1, goV: one(sz.Wasm.Gzip), jsText: "—", kind: noRatio,
-			target: "≤ 1,000,000 B", met: func(g, _ float64) bool { return g <= 1_000_000 }},
+			target: "≤ 1,000,000 B (make wasm's budget)", met: func(g, _ float64) bool { return g <= 1_000_000 }},
+		&metric{name: "goconvex.wasm, gzip -9, against issue 20's target", unit: "B", div: 1, goV: one(sz.Wasm.Gzip), jsText: "—", kind: noRatio,
+			target: "≤ 850,000 B", met: func(g, _ float64) bool { return g <= 850_000 }},
 		&metric{name: "client code shipped, raw (Go: wasm + JS glue; JS: bundle)", unit: "B", div: 1, goV: one(sz.Wasm.Raw + sz.Glue.Raw), jsV: one(sz.Official.Raw), kind: fractionOfJS, target: "—"},
 		&metric{name: "client code shipped, gzip -9", unit: "B", div: 1, goV: one(sz.Wasm.Gzip + sz.Glue.Gzip), jsV: one(sz.Official.Gzip), kind: fractionOfJS, target: "—"},
 		&metric{name: "client code shipped, brotli q11", unit: "B", div: 1, goV: one(sz.Wasm.Brotli + sz.Glue.Brotli), jsV: one(sz.Official.Brotli), kind: fractionOfJS, target: "—"},

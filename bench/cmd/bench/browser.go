@@ -347,6 +347,17 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 	}
 
 	b.WriteString(b5Unmet(conds, sel, medOf))
+	render := func(side string) []float64 {
+		return sel(side, lo.Name, "cold", func(l b5Load) (float64, bool) { return deref(l.Render) })
+	}
+	goShare := sel("go", lo.Name, "cold", func(l b5Load) (float64, bool) { return deref(l.RenderGo) })
+	if g, j := render("go"), render("js"); len(g) > 0 && len(j) > 0 && len(goShare) > 0 && median(g) > 1.2*median(j) {
+		fmt.Fprintf(&b, "- render latency: the target is %s ms (1.2× the official client's %s ms, its whole path from the "+
+			"message to the DOM); the Go page took %s ms, of which %s ms from the message to the results handed to JS "+
+			"(the Go side: the frame copied into Go, decoded, applied by the sync core and delivered in one call) and "+
+			"the rest, about %s ms, in JS (JSON.parse, jsonToConvex, the page's DOM write and layout).\n",
+			fmtNum(1.2*median(j)), fmtNum(median(j)), fmtNum(median(g)), fmtNum(median(goShare)), fmtNum(median(g)-median(goShare)))
+	}
 	if fz, err := gzipSize(floor); err == nil {
 		wz, _ := gzipSize(wasm)
 		fmt.Fprintf(&b, "- size (issue 20's target: 850,000 B): compressed with compress/gzip at level 9 (the table above "+

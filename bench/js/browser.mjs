@@ -32,6 +32,7 @@ for (const side of ["official", "wasm", "wasm_late", "floor"]) {
     target: "es2022",
     logLevel: "warning",
   });
+  if (side === "floor") continue; // its HTML has the head start: below
   writeFileSync(
     path.join(web, `${side}.html`),
     `<!doctype html><html><head><meta charset="utf-8"><title>${side}</title></head>` +
@@ -41,7 +42,7 @@ for (const side of ["official", "wasm", "wasm_late", "floor"]) {
 // The shipped configuration (what @goconvex/react/vite writes into an
 // app's index.html): the head start, one page per network since it names
 // the deployment, as an app's build does. The instrument runs inline first,
-// so that it sees the head start's socket and compilation.
+// so that it sees the head start's socket and fetch (or compilation).
 const instrumentIIFE = await build({
   entryPoints: [path.join(here, "instrument.mjs")],
   bundle: true,

@@ -2,15 +2,16 @@
  * The head start: a few lines an app's HTML runs in its `<head>`, before the
  * app's own script has even been fetched. They start what does not need Go:
  * fetching goconvex.wasm (and, with `compile: true`, compiling it), and
- * opening the deployment's sync WebSocket. The loader takes both over when the app's script runs
- * ({@link loadGoConvex}, {@link preconnect}); the protocol stays in Go,
- * nothing is sent on the socket before the Go client has it.
+ * opening the deployment's sync WebSocket. The loader takes both over when
+ * the app's script runs (loadGoConvex and preconnect in loader.ts); the
+ * protocol stays in Go, nothing is sent on the socket before the Go client
+ * has it.
  *
  * Without a head start the same work begins only once the app's script has
  * arrived and run; with it, the download of the binary overlaps the download
- * of the script. `@goconvex/react/vite` writes it into
- * a Vite app's index.html; other hosts can put {@link headScript}'s text in
- * an inline `<script>`.
+ * of the script. `@goconvex/react/vite` writes it into a Vite app's
+ * index.html; other hosts can put {@link headScript}'s text in an inline
+ * `<script>`.
  *
  * @module
  */
@@ -18,7 +19,7 @@ import { syncUrl } from "./sync_url.js";
 
 /** What the head start leaves for the loader, as `globalThis.__goconvexHead`. */
 export interface HeadStart {
-  /** The absolute URL of the wasm binary being compiled. */
+  /** The absolute URL of the wasm binary being fetched. */
   wasm?: string;
   /** Its compilation (WebAssembly.compileStreaming of a fetch of wasm), with `compile: true`. */
   module?: Promise<WebAssembly.Module> | undefined;

@@ -321,11 +321,7 @@ func (m *Middleware) AccessTokenHandler() http.Handler {
 		switch {
 		case ra.session != nil:
 			writeJSON(w, http.StatusOK, map[string]any{"accessToken": ra.session.AccessToken})
-		case ra.misconfigured != nil:
-			writeMisconfigured(w, ra.misconfigured)
-		case ra.transient != nil:
-			w.Header().Set("Retry-After", "5")
-			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
+		case ra.writeServerFailure(w):
 		default:
 			writeJSONError(w, http.StatusUnauthorized, "signed_out", "No session.")
 		}
@@ -353,16 +349,9 @@ func (m *Middleware) SessionHandler() http.Handler {
 		ra := m.auth(w, r)
 		s := ra.session
 		if s == nil {
-			if ra.misconfigured != nil {
-				writeMisconfigured(w, ra.misconfigured)
-				return
+			if !ra.writeServerFailure(w) {
+				writeJSON(w, http.StatusOK, sessionInfo{})
 			}
-			if ra.transient != nil {
-				w.Header().Set("Retry-After", "5")
-				writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
-				return
-			}
-			writeJSON(w, http.StatusOK, sessionInfo{})
 			return
 		}
 		writeJSON(w, http.StatusOK, sessionInfo{

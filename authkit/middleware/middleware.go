@@ -298,13 +298,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		ra := m.authenticate(w, r, false)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ra))
 		if ra.session == nil && !m.public(r.URL.Path) {
-			if ra.misconfigured != nil {
-				writeMisconfigured(w, ra.misconfigured)
-				return
-			}
-			if ra.transient != nil {
-				w.Header().Set("Retry-After", "5")
-				writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
+			if ra.writeServerFailure(w) {
 				return
 			}
 			if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
@@ -567,11 +561,22 @@ func matchPath(pat, p string) bool {
 	return err == nil && ok
 }
 
-// writeMisconfigured answers 500 for a session whose tokens the
-// Verifier refuses: the server's configuration, not the user, is at fault.
-func writeMisconfigured(w http.ResponseWriter, e *misconfigured) {
-	writeJSONError(w, http.StatusInternalServerError, "auth_misconfigured",
-		"The server cannot verify its sign-in tokens ("+string(e.reason)+"); its operator must fix its AuthKit configuration (see the server log).")
+// writeServerFailure answers for a request without a session when the
+// server, not the user, is at fault: 500 when the Verifier refuses WorkOS's
+// tokens, 503 when WorkOS could not be reached. It reports whether it
+// answered; a plain signed-out request is left to the caller.
+func (ra *requestAuth) writeServerFailure(w http.ResponseWriter) bool {
+	switch {
+	case ra.misconfigured != nil:
+		writeJSONError(w, http.StatusInternalServerError, "auth_misconfigured",
+			"The server cannot verify its sign-in tokens ("+string(ra.misconfigured.reason)+"); its operator must fix its AuthKit configuration (see the server log).")
+	case ra.transient != nil:
+		w.Header().Set("Retry-After", "5")
+		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "WorkOS could not be reached; try again.")
+	default:
+		return false
+	}
+	return true
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {

@@ -148,6 +148,9 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 	}
 	first := func(l b5Load) (float64, bool) { return l.First, true }
 	fromScript := func(l b5Load) (float64, bool) { return l.First - l.Marks["scriptStart"], true }
+	mark := func(key string) func(b5Load) (float64, bool) {
+		return func(l b5Load) (float64, bool) { x, ok := l.Marks[key]; return x, ok }
+	}
 	span := func(a, b string) func(b5Load) (float64, bool) {
 		return func(l b5Load) (float64, bool) {
 			x, okA := l.Marks[a]
@@ -281,11 +284,12 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 		fmt.Fprintf(&b, "\n**%s** (Go: the shipped configuration, with the head start; Go compile: a head start that also compiles; Go loader: none; Go eager: the what-if without lazy compilation):\n\n", c.Name)
 		b.WriteString("| milestone | Go cold | Go compile cold | Go loader cold | Go eager cold | JS cold | Go warm | Go compile warm | Go loader warm | JS warm |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		cols := [][2]string{{"go", "cold"}, {"gocompile", "cold"}, {"goloader", "cold"}, {"goeager", "cold"}, {"js", "cold"}, {"go", "warm"}, {"gocompile", "warm"}, {"goloader", "warm"}, {"js", "warm"}}
-		for _, ms := range b5Milestones {
+		// row writes one line of medians per column, unless no column has a value.
+		row := func(label string, f func(b5Load) (float64, bool)) {
 			var cells []string
 			has := false
 			for _, col := range cols {
-				v := sel(col[0], c.Name, col[1], func(l b5Load) (float64, bool) { x, ok := l.Marks[ms.key]; return x, ok })
+				v := sel(col[0], c.Name, col[1], f)
 				if len(v) == 0 {
 					cells = append(cells, "—")
 					continue
@@ -294,31 +298,21 @@ func (d *driver) browserTimings(rw *row, wasm string) error {
 				cells = append(cells, fmtNum(median(v)))
 			}
 			if has {
-				fmt.Fprintf(&b, "| %s | %s |\n", ms.label, strings.Join(cells, " | "))
+				fmt.Fprintf(&b, "| %s | %s |\n", label, strings.Join(cells, " | "))
 			}
 		}
+		for _, ms := range b5Milestones {
+			row(ms.label, mark(ms.key))
+		}
 		for _, sp := range b5Spans {
-			var cells []string
-			has := false
-			for _, col := range cols {
-				v := sel(col[0], c.Name, col[1], span(sp.from, sp.to))
-				if len(v) == 0 {
-					cells = append(cells, "—")
-					continue
-				}
-				has = true
-				cells = append(cells, fmtNum(median(v)))
-			}
-			if has {
-				fmt.Fprintf(&b, "| *span:* %s | %s |\n", sp.label, strings.Join(cells, " | "))
-			}
+			row("*span:* "+sp.label, span(sp.from, sp.to))
 		}
 	}
 	// The critical path in words: what the Go page waits for while the
 	// official client is already done.
 	b.WriteString("\nReading the cold loads (medians):\n\n")
 	medOf := func(side, cond, temp, key string) float64 {
-		return median(sel(side, cond, temp, func(l b5Load) (float64, bool) { x, ok := l.Marks[key]; return x, ok }))
+		return median(sel(side, cond, temp, mark(key)))
 	}
 	for _, c := range conds {
 		var before, n int

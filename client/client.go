@@ -149,6 +149,11 @@ func (c *Client) Query(ctx context.Context, name string, args any, out any) erro
 	if err != nil {
 		return err
 	}
+	return firstResult(ctx, sub, out)
+}
+
+// firstResult decodes sub's first result into out and closes sub.
+func firstResult(ctx context.Context, sub *Subscription, out any) error {
 	defer sub.Close()
 	res, err := sub.Next(ctx)
 	if err != nil {
@@ -174,6 +179,13 @@ func (c *Client) Action(ctx context.Context, name string, args any, out any) err
 }
 
 func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args any, out any) error {
+	return c.callVia(ctx, name, args, out, func(l *loop, raw []byte, ch chan callResult) { l.request(kind, name, raw, ch) })
+}
+
+// callVia checks name and encodes args, has the loop send the request
+// with send, and decodes the outcome into out: Client.call and
+// Component.call, which differ only in how the loop sends.
+func (c *Client) callVia(ctx context.Context, name string, args any, out any, send func(l *loop, raw []byte, ch chan callResult)) error {
 	if _, err := checkPath(name); err != nil {
 		return err
 	}
@@ -182,7 +194,7 @@ func (c *Client) call(ctx context.Context, kind FunctionKind, name string, args 
 		return fmt.Errorf("failed to call %s: %w", name, err)
 	}
 	ch := make(chan callResult, 1)
-	if err := c.do(ctx, func(l *loop) { l.request(kind, name, raw, ch) }); err != nil {
+	if err := c.do(ctx, func(l *loop) { send(l, raw, ch) }); err != nil {
 		return err
 	}
 	select {

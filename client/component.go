@@ -143,12 +143,7 @@ func (k *Component) Query(ctx context.Context, name string, args any, out any) e
 	if err != nil {
 		return err
 	}
-	defer sub.Close()
-	res, err := sub.Next(ctx)
-	if err != nil {
-		return err
-	}
-	return decodeInto(sub.sub.function, res.raw, out)
+	return firstResult(ctx, sub, out)
 }
 
 // Mutation runs a mutation of the component, as Client.Mutation does.
@@ -168,26 +163,7 @@ func (k *Component) call(ctx context.Context, kind FunctionKind, name string, ar
 	if k.path == "" {
 		return k.c.call(ctx, kind, name, args, out)
 	}
-	if _, err := checkPath(name); err != nil {
-		return err
-	}
-	raw, err := encodeArgs(args)
-	if err != nil {
-		return fmt.Errorf("failed to call %s: %w", name, err)
-	}
-	ch := make(chan callResult, 1)
-	if err := k.c.do(ctx, func(l *loop) { l.requestIn(kind, k.path, name, raw, ch) }); err != nil {
-		return err
-	}
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return r.err
-		}
-		return decodeInto(name, r.value, out)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return k.c.callVia(ctx, name, args, out, func(l *loop, raw []byte, ch chan callResult) { l.requestIn(kind, k.path, name, raw, ch) })
 }
 
 // subscribeIn is loop.subscribe for a query of a component; it refuses one
@@ -250,13 +226,7 @@ func (componentCalls) leaveAdmin(l *loop) {
 			}
 		}
 	}
-	if len(batch) > 0 {
-		l.cb.post(func() {
-			for _, fn := range batch {
-				fn()
-			}
-		})
-	}
+	l.postBatch(batch)
 	for _, d := range l.core.DropComponentRequests() {
 		if d.Outcome != nil { // applied: its result is known
 			l.settle(core.Completion{RequestID: d.RequestID, Outcome: *d.Outcome})

@@ -384,19 +384,9 @@ func (l *loop) fail(err *FatalError) {
 	}
 	var batch []func()
 	for _, set := range l.subs {
-		for _, s := range set {
-			if call := s.deliver(nil, err); call != nil {
-				batch = append(batch, call)
-			}
-		}
+		batch = deliverAll(batch, set, nil, err)
 	}
-	if len(batch) > 0 {
-		l.cb.post(func() {
-			for _, fn := range batch {
-				fn()
-			}
-		})
-	}
+	l.postBatch(batch)
 }
 
 // protocolError reports a violation the client recovers from by
@@ -442,19 +432,32 @@ func (l *loop) deliverQueries(tokens []core.QueryToken) {
 		path := l.core.QueryPath(token)
 		logFunctionLines(l.log, KindQuery, path, qr.LogLines)
 		res, err := queryOutcome(path, qr)
-		for _, s := range set {
-			if call := s.deliver(res, err); call != nil {
-				batch = append(batch, call)
-			}
+		batch = deliverAll(batch, set, res, err)
+	}
+	l.postBatch(batch)
+}
+
+// deliverAll appends to batch the callbacks that delivering res (or err) to
+// each subscriber in set calls for.
+func deliverAll(batch []func(), set []*subscriber, res *Result, err error) []func() {
+	for _, s := range set {
+		if call := s.deliver(res, err); call != nil {
+			batch = append(batch, call)
 		}
 	}
-	if len(batch) > 0 {
-		l.cb.post(func() {
-			for _, fn := range batch {
-				fn()
-			}
-		})
+	return batch
+}
+
+// postBatch runs batch on the callback goroutine, in order, as one post.
+func (l *loop) postBatch(batch []func()) {
+	if len(batch) == 0 {
+		return
 	}
+	l.cb.post(func() {
+		for _, fn := range batch {
+			fn()
+		}
+	})
 }
 
 func queryOutcome(path string, qr *core.QueryResult) (*Result, error) {

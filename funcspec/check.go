@@ -374,26 +374,20 @@ func rustDebugFloat(x float64) string {
 		return "inf"
 	case math.IsInf(x, -1):
 		return "-inf"
-	case x == 0:
-		if math.Signbit(x) {
-			return "-0.0"
-		}
-		return "0.0"
 	}
-	sign := ""
-	if x < 0 {
-		sign = "-"
-	}
-	digits, point := shortest(x)
-	if abs := math.Abs(x); abs < 1e-4 || abs >= 1e16 {
-		return sign + expForm(digits, point)
-	}
-	return sign + pointForm(digits, point)
+	return shortestFloat(x, -4)
 }
 
 // ryuFloat writes a finite float64 as serde_json does (ryu): like
 // rustDebugFloat, but in exponent form only from 1e16 up and below 1e-5.
 func ryuFloat(x float64) string {
+	return shortestFloat(x, -5)
+}
+
+// shortestFloat writes a finite x with its shortest digits and at least one
+// after the point, in exponent form from 1e16 up and where the decimal
+// point of 0.digits × 10^point is at expFrom or below (-4: below 1e-4).
+func shortestFloat(x float64, expFrom int) string {
 	if x == 0 {
 		if math.Signbit(x) {
 			return "-0.0"
@@ -405,7 +399,7 @@ func ryuFloat(x float64) string {
 		sign = "-"
 	}
 	digits, point := shortest(x)
-	if point > 16 || point <= -5 {
+	if point > 16 || point <= expFrom {
 		return sign + expForm(digits, point)
 	}
 	return sign + pointForm(digits, point)

@@ -142,11 +142,16 @@ func TestBackendRulesSync(t *testing.T) {
 		// The socket layer.
 		{"a binary frame", srcSubs, []string{connectFrame, "binary:{}"}, closes(websocket.StatusInternalError, "InternalServerError")},
 	}
+	runWSRules(t, rules, rulesServer)
+}
+
+// runWSRules runs each rule as a subtest against a fresh server from
+// newServer: its frames sent in order, then its outcome checked.
+func runWSRules(t *testing.T, rules []wsRule, newServer func(*testing.T, ...Option) *Server) {
 	for _, r := range rules {
 		t.Run(r.name, func(t *testing.T) {
 			t.Logf("backend: %s", r.source)
-			srv := rulesServer(t)
-			c := dial(t, srv)
+			c := dial(t, newServer(t))
 			for _, f := range r.frames {
 				if typ, ok := strings.CutPrefix(f, "wait:"); ok {
 					m := c.next()

@@ -128,22 +128,7 @@ func TestBackendRulesValidators(t *testing.T) {
 			assert.True(t, msgs[0].(*protocol.ActionResponse).Success)
 		}}},
 	}
-	for _, r := range rules {
-		t.Run(r.name, func(t *testing.T) {
-			t.Logf("backend: %s", r.source)
-			srv := validatedServer(t)
-			c := dial(t, srv)
-			for _, f := range r.frames {
-				if typ, ok := strings.CutPrefix(f, "wait:"); ok {
-					m := c.next()
-					require.Equal(t, typ, messageType(m), "got %s", m.AppendWire(nil))
-					continue
-				}
-				c.sendRaw(f)
-			}
-			checkOutcome(t, c, r.want)
-		})
-	}
+	runWSRules(t, rules, validatedServer)
 }
 
 // A mutation whose result fails its returns validator is rolled back, as
